@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Layering and fast-path rules that a compiler cannot check:
+#  - the protocol core (base sipmsg timer tsx dlg ua stats) includes no DPDK,
+#    liburcu or OpenSSL header (OpenSSL enters the core only through the
+#    random-seed hook the embedder passes in);
+#  - fast-path files call no malloc/calloc/realloc/printf family.
+# Fast-path files are every .c of the core except the ones listed as cold
+# (creation, dumps) below.
+set -euo pipefail
+root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$root"
+fail=0
+core="lib/base lib/sipmsg lib/timer lib/tsx lib/dlg lib/ua lib/stats"
+
+for d in $core; do
+	[ -d "$d" ] || continue
+	if hits=$(grep -nE '#[[:space:]]*include[[:space:]]*[<"](rte_|urcu|openssl/)' -r "$d" --include='*.[ch]'); then
+		echo "forbidden: protocol core includes DPDK/liburcu/OpenSSL:"; echo "$hits"; fail=1
+	fi
+done
+
+# Files allowed to allocate or print: constructors and operator dumps.
+cold_re='(_create|_dump|_pool|_table_new|_params)\.c$'
+for d in $core; do
+	[ -d "$d" ] || continue
+	while IFS= read -r f; do
+		[[ "$f" =~ $cold_re ]] && continue
+		if hits=$(grep -nE '\b(malloc|calloc|realloc|strdup|printf|fprintf|sprintf|puts)[[:space:]]*\(' "$f" \
+			| grep -vE '^[0-9]+:[[:space:]]*(\*|//|/\*)'); then
+			echo "forbidden: fast-path file $f allocates or prints:"; echo "$hits"; fail=1
+		fi
+	done < <(find "$d" -name '*.c' | sort)
+done
+
+if [ $fail -eq 0 ]; then
+	echo "check-forbidden: ok"
+fi
+exit $fail
