@@ -208,6 +208,9 @@ enum sipdp_hdr_id sipdp_hdr_lookup(const char *name, uint32_t len);
 /** Canonical long name of a header id ("Call-ID"), "" for OTHER. */
 const char *sipdp_hdr_name(enum sipdp_hdr_id id);
 
+/** Length of sipdp_hdr_name(@p id). */
+uint32_t sipdp_hdr_name_len(enum sipdp_hdr_id id);
+
 /** Method of a token (case-sensitive, as RFC 3261 says). */
 enum sipdp_method sipdp_method_lookup(const char *tok, uint32_t len);
 

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Install everything the build, the tests and the demo need, from Debian's
+# packages only. Idempotent: when every package is present it changes
+# nothing and does not touch the network.
+set -euo pipefail
+
+pkgs=(
+	meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
+	libdpdk-dev dpdk liburcu-dev libssl-dev openssl libcunit1-dev libyaml-dev
+	iproute2 nftables iputils-ping sip-tester tshark procps
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]}" >&2
+	echo "install-deps: run as root (or install them) and retry" >&2
+	exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer for it.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
