@@ -55,7 +55,7 @@ test_pool_stale_handle_never_resolves(void)
 {
 	struct sipdp_pool *p;
 	struct sipdp_pool_params prm = { .capacity = 2, .elt_size = 24 };
-	void *e1, *e2;
+	void *e1 = NULL, *e2 = NULL;
 
 	CU_ASSERT_EQUAL_FATAL(sipdp_pool_create(&prm, &p), 0);
 	sipdp_handle_t h1 = sipdp_pool_alloc(p, &e1);
