@@ -177,6 +177,12 @@ is_ws(char c)
 	return c == ' ' || c == '\t';
 }
 
+static inline bool
+is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /*
  * End of the header name starting at @p p: the first ':', SP or HTAB, never
  * past the line's LF @p nl (then the caller reports the missing colon).
@@ -363,9 +369,13 @@ sipdp_msg_parse(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags
 				return fail(m, nl ? nl : end, "header section not terminated", 400, -EBADMSG);
 			}
 		}
-		while (v < vend && is_ws(*v))
+		/* Trim LWS, folds included: a CR or LF inside a value can only
+		 * be part of a fold here (bare ones were refused above), so a
+		 * value that is nothing but folds becomes empty instead of
+		 * carrying a CRLF that a copy would turn into an empty line. */
+		while (v < vend && is_lws(*v))
 			v++;
-		while (vend > v && is_ws(vend[-1]))
+		while (vend > v && is_lws(vend[-1]))
 			vend--;
 		struct sipdp_str value = sipdp_str_make(v, (size_t)(vend - v));
 

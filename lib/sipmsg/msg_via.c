@@ -1,2 +1,191 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-#include "sipdp_msg.h"
+/*
+ * via-parm (RFC 3261 §20.42, §25.1; rport RFC 3581; IPv6 RFC 5118):
+ *   sent-protocol LWS sent-by *( SEMI via-params )
+ * with SWS allowed around '/', ':' and ';' (RFC 4475 wsinv).
+ */
+#include <errno.h>
+
+#include "msg_hdr_pvt.h"
+#include "sipdp_msg_hdr.h"
+
+/* received = IPv4address / IPv6address; RFC 5118 §4.5: with or without [ ]. */
+static bool
+received_valid(struct sipdp_str v)
+{
+	const char *p = v.p, *end = v.p + v.len;
+
+	if (v.len >= 2 && p[0] == '[' && end[-1] == ']')
+		return sipdp_hdr_ipv6_valid(p + 1, end - 1);
+	if (memchr(p, ':', v.len) != NULL)
+		return sipdp_hdr_ipv6_valid(p, end);
+	return sipdp_hdr_ipv4_valid(p, end);
+}
+
+static SIPDP_COLD int
+via_bad(struct sipdp_via *via, int rc)
+{
+	memset(via, 0, sizeof(*via));
+	return rc;
+}
+
+static int
+via_param(struct sipdp_via *via, struct sipdp_str n, struct sipdp_str v)
+{
+	const char *next;
+	uint32_t num;
+	uint8_t type;
+	int rc;
+
+	/* Dispatch on length first: most params are not ours. */
+	switch (n.len) {
+	case 3:
+		if (!SIPDP_HDR_LIT_EQ(n, "ttl"))
+			return 0;
+		if (v.p == NULL)
+			return -EBADMSG;
+		/* ttl = 1*3DIGIT (0-255) */
+		rc = sipdp_hdr_number(v.p, v.p + v.len, 255, &num, &next);
+		if (rc == 0 && next != v.p + v.len)
+			rc = -EBADMSG;
+		if (rc != 0)
+			return rc;
+		via->ttl = (uint16_t)num;
+		via->has_ttl = true;
+		return 0;
+	case 5:
+		if (SIPDP_HDR_LIT_EQ(n, "rport")) {
+			via->rport_present = true;
+			if (v.p == NULL)
+				return 0;
+			rc = sipdp_hdr_number(v.p, v.p + v.len, 65535, &num, &next);
+			if (rc == 0 && next != v.p + v.len)
+				rc = -EBADMSG;
+			if (rc == 0 && num == 0)
+				rc = -ERANGE;
+			if (rc != 0)
+				return rc;
+			via->rport = (uint16_t)num;
+			return 0;
+		}
+		if (!SIPDP_HDR_LIT_EQ(n, "maddr"))
+			return 0;
+		if (v.p == NULL || sipdp_hdr_host_scan(v.p, v.p + v.len, &type) != v.p + v.len)
+			return -EBADMSG;
+		via->maddr = v;
+		return 0;
+	case 6:
+		if (!SIPDP_HDR_LIT_EQ(n, "branch"))
+			return 0;
+		if (v.p == NULL || v.p[0] == '"')
+			return -EBADMSG;
+		via->branch = v;
+		return 0;
+	case 8:
+		if (!SIPDP_HDR_LIT_EQ(n, "received"))
+			return 0;
+		if (v.p == NULL || !received_valid(v))
+			return -EBADMSG;
+		via->received = v;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int
+sipdp_via_parse(struct sipdp_str s, struct sipdp_via *via)
+{
+	const char *end, *p, *q, *name;
+	struct sipdp_str cur, n, v;
+	uint32_t port;
+	int rc;
+
+	/* Field by field, not memset: see sipdp_uri_parse(). protocol,
+	 * transport, host and params are always written on success. */
+	via->port = 0;
+	via->host_type = SIPDP_HOST_NONE;
+	via->rport_present = false;
+	via->rport = 0;
+	via->ttl = 0;
+	via->has_ttl = false;
+	via->branch = via->received = via->maddr = SIPDP_STR_NULL;
+	s = sipdp_hdr_nonnull(s);
+	end = s.p + s.len;
+	p = sipdp_hdr_lws(s.p, end);
+	end = sipdp_hdr_rtrim(p, end);
+
+	/* sent-protocol = protocol-name SLASH protocol-version SLASH transport */
+	name = p;
+	q = sipdp_hdr_span(p, end, SIPDP_HDR_CC_TOKEN);
+	if (q == p)
+		return via_bad(via, -EBADMSG);
+	via->proto_name = sipdp_hdr_view(p, q);
+	p = sipdp_hdr_lws(q, end);
+	if (p == end || *p != '/')
+		return via_bad(via, -EBADMSG);
+	p = sipdp_hdr_lws(p + 1, end);
+	q = sipdp_hdr_span(p, end, SIPDP_HDR_CC_TOKEN);
+	if (q == p)
+		return via_bad(via, -EBADMSG);
+	via->proto_version = sipdp_hdr_view(p, q);
+	via->protocol = sipdp_hdr_view(name, q);
+	p = sipdp_hdr_lws(q, end);
+	if (p == end || *p != '/')
+		return via_bad(via, -EBADMSG);
+	p = sipdp_hdr_lws(p + 1, end);
+	q = sipdp_hdr_span(p, end, SIPDP_HDR_CC_TOKEN);
+	if (q == p)
+		return via_bad(via, -EBADMSG);
+	/* Any transport token is fine here (RFC 4475 transports). */
+	via->transport = sipdp_hdr_view(p, q);
+
+	p = sipdp_hdr_lws(q, end);
+	if (p == q)
+		return via_bad(via, -EBADMSG); /* LWS before sent-by is required */
+	q = sipdp_hdr_host_scan(p, end, &via->host_type);
+	if (q == NULL)
+		return via_bad(via, -EBADMSG);
+	via->host = sipdp_hdr_view(p, q);
+	p = sipdp_hdr_lws(q, end);
+	if (p < end && *p == ':') {
+		/* COLON = SWS ":" SWS */
+		p = sipdp_hdr_lws(p + 1, end);
+		if (sipdp_hdr_number(p, end, 65535, &port, &q) != 0 || port == 0)
+			return via_bad(via, -EBADMSG);
+		via->port = (uint16_t)port;
+		p = sipdp_hdr_lws(q, end);
+	}
+	if (p < end && *p != ';')
+		return via_bad(via, -EBADMSG);
+	via->params = sipdp_hdr_view(p, end);
+	cur = via->params;
+	while ((rc = sipdp_param_next(&cur, &n, &v)) > 0) {
+		rc = via_param(via, n, v);
+		if (rc != 0)
+			return via_bad(via, rc);
+	}
+	if (rc < 0)
+		return via_bad(via, rc);
+	return 0;
+}
+
+int
+sipdp_msg_top_via(const struct sipdp_msg *m, struct sipdp_via *via)
+{
+	const struct sipdp_hdr *h = sipdp_msg_hdr(m, SIPDP_HDR_VIA);
+	struct sipdp_str cur, item;
+	int rc;
+
+	if (h == NULL) {
+		memset(via, 0, sizeof(*via));
+		return -ENOENT;
+	}
+	cur = h->value;
+	rc = sipdp_list_next(&cur, &item);
+	if (rc <= 0) {
+		memset(via, 0, sizeof(*via));
+		return -EBADMSG;
+	}
+	return sipdp_via_parse(item, via);
+}

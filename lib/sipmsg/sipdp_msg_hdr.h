@@ -29,7 +29,9 @@
  * to @p item and advances @p cursor past it and its comma. Commas inside
  * quoted strings and <...> do not split.
  * @return 1 when an element was produced, 0 at the end, -EBADMSG for an
- *         empty element (",,") or an unbalanced quote or bracket.
+ *         empty element (",,", a leading or trailing ',') or an unbalanced
+ *         quote or bracket. A comma not followed by an element fails the
+ *         call that would step over it, i.e. the one for the element before.
  */
 int sipdp_list_next(struct sipdp_str *cursor, struct sipdp_str *item);
 
@@ -122,7 +124,11 @@ int sipdp_nameaddr_parse(struct sipdp_str s, struct sipdp_nameaddr *na);
 /* ---------------------------------------------------------------- Via */
 
 struct sipdp_via {
-	struct sipdp_str protocol;  /**< "SIP/2.0" */
+	struct sipdp_str protocol;  /**< "SIP/2.0" as written: may hold LWS
+				         ("SIP / 2.0", RFC 4475 wsinv), so
+				         compare proto_name/proto_version */
+	struct sipdp_str proto_name;    /**< "SIP" */
+	struct sipdp_str proto_version; /**< "2.0" */
 	struct sipdp_str transport; /**< "UDP", "TCP", "TLS", ... */
 	struct sipdp_str host;      /**< sent-by host ([ ] kept for IPv6) */
 	uint16_t port;              /**< 0 when absent */
@@ -138,7 +144,8 @@ struct sipdp_via {
 };
 
 /**
- * Parse one via-parm (one element of a Via value; see sipdp_via_first()).
+ * Parse one via-parm (one element of a Via value, as split by
+ * sipdp_list_next()).
  * @return 0, -EBADMSG (also for empty params like ";;"), -ERANGE.
  */
 int sipdp_via_parse(struct sipdp_str s, struct sipdp_via *via);

@@ -136,7 +136,7 @@ test_compact_forms_map_to_long_names(void)
 	for (int id = 1; id < SIPDP_HDR__COUNT; id++) {
 		const char *n = sipdp_hdr_name((enum sipdp_hdr_id)id);
 		CU_ASSERT_EQUAL(sipdp_hdr_name_len((enum sipdp_hdr_id)id), strlen(n));
-		CU_ASSERT_EQUAL(sipdp_hdr_lookup(n, (uint32_t)strlen(n)), id);
+		CU_ASSERT_EQUAL(sipdp_hdr_lookup(n, (uint32_t)strlen(n)), (enum sipdp_hdr_id)id);
 	}
 }
 
@@ -145,7 +145,7 @@ test_methods_are_case_sensitive(void)
 {
 	for (int m = 1; m < SIPDP_METHOD__COUNT; m++) {
 		const char *n = sipdp_method_name((enum sipdp_method)m);
-		CU_ASSERT_EQUAL(sipdp_method_lookup(n, (uint32_t)strlen(n)), m);
+		CU_ASSERT_EQUAL(sipdp_method_lookup(n, (uint32_t)strlen(n)), (enum sipdp_method)m);
 	}
 	CU_ASSERT_EQUAL(sipdp_method_lookup("invite", 6), SIPDP_METHOD_OTHER);
 	CU_ASSERT_EQUAL(sipdp_method_lookup("INVITED", 7), SIPDP_METHOD_OTHER);
@@ -194,6 +194,19 @@ test_values_trimmed_folds_kept_instances_linked(void)
 	CU_ASSERT_TRUE(msg.has_clen);
 	CU_ASSERT_EQUAL(msg.clen, 4);
 	guard_buf_free(&g);
+}
+
+static void
+test_value_of_only_folds_is_empty(void)
+{
+	/* Found by fuzz_build: a value that is nothing but a fold used to
+	 * keep its CRLF, and a response copying it ended its header section
+	 * early (response splitting). */
+	const char *in = "OPTIONS sip:b@example.com SIP/2.0\r\n" REQ_HDRS "Subject:\r\n \r\n\t\r\n\r\n";
+	CU_ASSERT_EQUAL(parse_guarded(in, strlen(in), 0), (int)strlen(in));
+	const struct sipdp_hdr *h = sipdp_msg_hdr(&msg, SIPDP_HDR_SUBJECT);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+	CU_ASSERT_EQUAL(h->value.len, 0);
 }
 
 static const struct parse_case header_cases[] = {
@@ -313,6 +326,7 @@ static struct sipdp_test_case cases[] = {
 	{ "methods_are_case_sensitive", test_methods_are_case_sensitive },
 	{ "values_trimmed_folds_kept_instances_linked", test_values_trimmed_folds_kept_instances_linked },
 	{ "header_lines_and_datagram_framing", test_header_lines_and_datagram_framing },
+	{ "value_of_only_folds_is_empty", test_value_of_only_folds_is_empty },
 	{ "too_many_headers_is_enospc", test_too_many_headers_is_enospc },
 	{ "every_truncation_refused_or_incomplete", test_every_truncation_refused_or_incomplete },
 	{ "stream_requires_content_length", test_stream_requires_content_length },
