@@ -25,6 +25,7 @@
 
 #include "guard_page.h"
 #include "sipdp_msg.h"
+#include "sipdp_msg_hdr.h"
 #include "sipdp_test.h"
 
 static struct sipdp_msg msg;
@@ -319,6 +320,20 @@ test_corpus_parses_and_passes_acceptance(void)
 	}
 }
 
+static void
+test_uri_with_repeated_param_equals_itself(void)
+{
+	/* Found by fuzz_uri: a repeated parameter was compared against the
+	 * other URI's first instance, so a URI differed from itself. */
+	struct sipdp_uri a, b;
+	struct sipdp_str s = SIPDP_STR("sip:%61lice@192.0.2.4:5060;maddr=2:5060;maddr=239.255.255.1;ttl=15");
+	CU_ASSERT_EQUAL_FATAL(sipdp_uri_parse(s, &a), 0);
+	CU_ASSERT_TRUE(sipdp_uri_equal(&a, &a));
+	CU_ASSERT_EQUAL_FATAL(sipdp_uri_parse(SIPDP_STR("sip:alice@192.0.2.4:5060;maddr=2:5060;ttl=15"), &b), 0);
+	CU_ASSERT_TRUE(sipdp_uri_equal(&a, &b));
+	CU_ASSERT_TRUE(sipdp_uri_equal(&b, &a));
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "start_lines_are_strict", test_start_lines_are_strict },
 	{ "other_version_is_reported_not_rejected", test_other_version_is_reported_not_rejected },
@@ -327,6 +342,7 @@ static struct sipdp_test_case cases[] = {
 	{ "values_trimmed_folds_kept_instances_linked", test_values_trimmed_folds_kept_instances_linked },
 	{ "header_lines_and_datagram_framing", test_header_lines_and_datagram_framing },
 	{ "value_of_only_folds_is_empty", test_value_of_only_folds_is_empty },
+	{ "uri_with_repeated_param_equals_itself", test_uri_with_repeated_param_equals_itself },
 	{ "too_many_headers_is_enospc", test_too_many_headers_is_enospc },
 	{ "every_truncation_refused_or_incomplete", test_every_truncation_refused_or_incomplete },
 	{ "stream_requires_content_length", test_stream_requires_content_length },
