@@ -127,8 +127,11 @@ check_contacts(struct sipdp_msg *m)
 		struct sipdp_str cur = h->value;
 		struct sipdp_contact c;
 		int rc;
-		while ((rc = sipdp_contact_next(&cur, &c)) == 1)
-			;
+		while ((rc = sipdp_contact_next(&cur, &c)) == 1) {
+			struct sipdp_uri uri;
+			if (!c.star && sipdp_uri_parse(c.na.uri, &uri) != 0)
+				return reject(m, c.na.uri.p, "malformed Contact URI", 400);
+		}
 		if (rc < 0)
 			return reject(m, h->value.p, "malformed Contact", 400);
 	}
@@ -140,8 +143,11 @@ check_nameaddr(struct sipdp_msg *m, enum sipdp_hdr_id id, const char *what)
 {
 	const struct sipdp_hdr *h = sipdp_msg_hdr(m, id);
 	struct sipdp_nameaddr na;
+	struct sipdp_uri uri;
 
-	if (h && sipdp_nameaddr_parse(h->value, &na) != 0)
+	/* sipdp_nameaddr_parse() only splits: the URI is judged here, once
+	 * per new request, not on every read of From/To. */
+	if (h && (sipdp_nameaddr_parse(h->value, &na) != 0 || sipdp_uri_parse(na.uri, &uri) != 0))
 		return reject(m, h->value.p, what, 400);
 	return 0;
 }

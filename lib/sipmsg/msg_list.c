@@ -4,6 +4,9 @@
  * the character-class table shared by every header sub-parser.
  */
 #include <errno.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "msg_hdr_pvt.h"
 #include "sipdp_msg_hdr.h"
@@ -100,14 +103,7 @@ int
 sipdp_hdr_number(const char *p, const char *end, uint32_t max, uint32_t *out,
 		 const char **next)
 {
-	const char *q = sipdp_hdr_span(p, end, SIPDP_HDR_CC_DIGIT);
-	int rc;
-
-	*next = q;
-	if (q == p)
-		return -EBADMSG;
-	rc = sipdp_str_to_u32(sipdp_hdr_view(p, q), max, out);
-	return rc == -ERANGE ? -ERANGE : (rc ? -EBADMSG : 0);
+	return sipdp_hdr_number_fast(p, end, max, out, next);
 }
 
 int
@@ -116,9 +112,36 @@ sipdp_hdr_params_check(struct sipdp_str params)
 	struct sipdp_str n, v;
 	int rc;
 
-	while ((rc = sipdp_param_next(&params, &n, &v)) > 0)
+	while ((rc = sipdp_hdr_param_next(&params, &n, &v)) > 0)
 		;
 	return rc;
+}
+
+/*
+ * First ',', '"' or '<' in [p, end), or end. A Via element is ~60 bytes of
+ * which none is special until the comma: 16 bytes per step instead of a
+ * byte loop cut sipdp_msg_top_via() by ~350 instructions (callgrind).
+ */
+static inline const char *
+list_special(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i comma = _mm_set1_epi8(','), quote = _mm_set1_epi8('"'),
+		      lt = _mm_set1_epi8('<');
+
+	for (; end - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		__m128i hit = _mm_or_si128(_mm_cmpeq_epi8(v, comma),
+					   _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, lt)));
+		unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+		if (mask)
+			return p + __builtin_ctz(mask);
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == ',' || *p == '"' || *p == '<')
+			return p;
+	return end;
 }
 
 int
@@ -133,7 +156,7 @@ sipdp_list_next(struct sipdp_str *cursor, struct sipdp_str *item)
 		*cursor = sipdp_hdr_view(end, end);
 		return 0;
 	}
-	while (p < end) {
+	while ((p = list_special(p, end)) < end) {
 		char c = *p;
 
 		if (c == ',') {
@@ -149,8 +172,6 @@ sipdp_list_next(struct sipdp_str *cursor, struct sipdp_str *item)
 			if (gt == NULL)
 				return -EBADMSG;
 			p = gt + 1;
-		} else {
-			p++;
 		}
 	}
 	const char *iend = sipdp_hdr_rtrim(start, p);
@@ -172,48 +193,7 @@ sipdp_list_next(struct sipdp_str *cursor, struct sipdp_str *item)
 int
 sipdp_param_next(struct sipdp_str *cursor, struct sipdp_str *name, struct sipdp_str *value)
 {
-	struct sipdp_str in = sipdp_hdr_nonnull(*cursor);
-	const char *end = in.p + in.len;
-	const char *p = sipdp_hdr_lws(in.p, end);
-	const char *q;
-
-	if (p == end) {
-		*cursor = sipdp_hdr_view(end, end);
-		return 0;
-	}
-	/* SEMI = SWS ";" SWS; an empty parameter (";;", trailing ';') is
-	 * malformed (RFC 4475 badinv01). */
-	if (*p != ';')
-		return -EBADMSG;
-	p = sipdp_hdr_lws(p + 1, end);
-	q = sipdp_hdr_span(p, end, SIPDP_HDR_CC_PNAME);
-	if (q == p)
-		return -EBADMSG;
-	*name = sipdp_hdr_view(p, q);
-	*value = SIPDP_STR_NULL;
-	p = sipdp_hdr_lws(q, end);
-	if (p < end && *p == '=') {
-		p = sipdp_hdr_lws(p + 1, end);
-		if (p == end)
-			return -EBADMSG;
-		if (*p == '"') {
-			q = sipdp_hdr_quoted_end(p, end);
-			if (q == NULL)
-				return -EBADMSG;
-		} else {
-			q = sipdp_hdr_span(p, end, SIPDP_HDR_CC_PNAME);
-			if (q == p)
-				return -EBADMSG; /* gen-value is never empty */
-		}
-		*value = sipdp_hdr_view(p, q);
-		p = q;
-	} else {
-		/* Keep the cursor right after the name so trailing LWS is
-		 * skipped by the next call like any other. */
-		p = q;
-	}
-	*cursor = sipdp_hdr_view(p, end);
-	return 1;
+	return sipdp_hdr_param_next(cursor, name, value);
 }
 
 int

@@ -116,7 +116,14 @@ struct sipdp_nameaddr {
  * Parse name-addr / addr-spec with header params. Without <>, the addr-spec
  * ends at the first ';' (RFC 3261 §20.10: those params are the header's) and
  * must not contain '?', ',' or ';' headers. Display names are tokens or
- * quoted strings with quoted-pairs. The URI is checked with sipdp_uri_parse().
+ * quoted strings with quoted-pairs.
+ *
+ * The URI is split out but NOT validated beyond: non-empty; inside < > it
+ * holds no byte <= 0x20 (no LWS); an addr-spec without < > holds no '?', ','
+ * or LWS. Full validation is sipdp_uri_parse(), which sipdp_msg_check() runs
+ * on the From, To, Contact, Refer-To and Referred-By URIs; a caller that
+ * needs the URI's parts (or skips sipdp_msg_check()) must call it itself.
+ * Header parameters are fully checked.
  * @return 0, -EBADMSG.
  */
 int sipdp_nameaddr_parse(struct sipdp_str s, struct sipdp_nameaddr *na);
@@ -192,6 +199,7 @@ struct sipdp_contact {
 
 /**
  * Parse the next Contact element from @p cursor (a Contact header value).
+ * The URI is split as by sipdp_nameaddr_parse(), not validated.
  * @return 1 when an element was produced, 0 at the end, -EBADMSG, -ERANGE.
  */
 int sipdp_contact_next(struct sipdp_str *cursor, struct sipdp_contact *c);

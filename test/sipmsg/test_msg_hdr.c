@@ -18,7 +18,9 @@
  *  - name-addr: quoted display with quoted-pairs (wsinv, intmeth), no LWS
  *    before '<' (lwsdisp), unterminated quote (quotbal), spaces inside <>
  *    (badaspec), non-token unquoted display (baddn), addr-spec params are
- *    header params (cparam01/02), '?' outside <> (regbadct), tag extraction
+ *    header params (cparam01/02), '?' outside <> (regbadct), tag extraction;
+ *    the URI is only split there: bad URIs (RFC 5118 4.2 bare IPv6, port 0)
+ *    are left to sipdp_uri_parse() / sipdp_msg_check()
  *  - Contact: '*', expires up to 2^32-1 and -ERANGE above (scalar02),
  *    q-values, empty params (badinv01)
  *  - Via: LWS around '/', ':' and ';' (wsinv), unknown transports
@@ -627,8 +629,41 @@ static const struct na_case na_cases[] = {
 	NA_BAD("\"Bob\" sip:bob@h", "quoted display needs <>"),
 	NA_BAD("Bob sip:bob@h", "token display needs <>"),
 	NA_BAD("sip:a@h ;tag=1 x", "junk after a param"),
-	NA_BAD("<sip:2001:db8::10>", "RFC 5118 4.2 bare IPv6"),
 };
+
+/* Split by sipdp_nameaddr_parse() (the URI is only split there) but refused
+ * by sipdp_uri_parse(), which sipdp_msg_check() runs on From/To/Contact. */
+static const struct {
+	const char *in;
+	const char *uri;
+	const char *why;
+} na_uri_bad_cases[] = {
+	{ "<sip:2001:db8::10>", "sip:2001:db8::10", "RFC 5118 4.2 bare IPv6" },
+	{ "<sip:a@h:0>;tag=1", "sip:a@h:0", "port 0" },
+	{ "\"A\" <sip:a@-h>", "sip:a@-h", "label starting with '-'" },
+	{ "sip:a@h\"x;tag=2", "sip:a@h\"x", "'\"' in an addr-spec" },
+	{ "<nocolon>", "nocolon", "no scheme" },
+};
+
+static void
+test_nameaddr_defers_uri_validation(void)
+{
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(na_uri_bad_cases); i++) {
+		struct guard_buf g;
+		struct sipdp_nameaddr na;
+		struct sipdp_uri u;
+		int rc = sipdp_nameaddr_parse(guard(&g, na_uri_bad_cases[i].in, 0), &na);
+
+		CHECK(rc == 0, na_uri_bad_cases[i].in, na_uri_bad_cases[i].why);
+		if (rc == 0) {
+			CHECK(str_is(na.uri, na_uri_bad_cases[i].uri), na_uri_bad_cases[i].in,
+			      na_uri_bad_cases[i].why);
+			CHECK(sipdp_uri_parse(na.uri, &u) == -EBADMSG, na_uri_bad_cases[i].in,
+			      na_uri_bad_cases[i].why);
+		}
+		guard_buf_free(&g);
+	}
+}
 
 static void
 test_nameaddr_table(void)
@@ -1567,6 +1602,7 @@ static struct sipdp_test_case cases[] = {
 	{ "unescape_undoes_escapes_within_capacity", test_unescape_undoes_escapes_within_capacity },
 	{ "uri_header_replaces_from_refer_to", test_uri_header_replaces_from_refer_to },
 	{ "nameaddr_table", test_nameaddr_table },
+	{ "nameaddr_defers_uri_validation", test_nameaddr_defers_uri_validation },
 	{ "contact_table", test_contact_table },
 	{ "via_table", test_via_table },
 	{ "via_protocol_split_despite_lws", test_via_protocol_split_despite_lws },

@@ -15,6 +15,8 @@
  *    is malformed (clerr), negative / conflicting / overflowing ones are
  *    malformed (ncl, mcl01), stream mode needs it and says -EAGAIN until
  *    the message is whole, header count bounded (-ENOSPC)
+ *  - acceptance (sipdp_msg_check) judges the From/To/Contact/Refer-To URIs
+ *    that sipdp_nameaddr_parse() only splits: each bad one is a 400
  *  - every truncation of a valid message is refused (datagram) or
  *    -EAGAIN (stream), never an over-read
  */
@@ -334,7 +336,49 @@ test_uri_with_repeated_param_equals_itself(void)
 	CU_ASSERT_TRUE(sipdp_uri_equal(&b, &a));
 }
 
+/* sipdp_msg_check() verdict of a message that must index, checked while
+ * the guarded copy is still mapped (the views point into it). */
+static int
+parse_and_check(const char *in)
+{
+	struct guard_buf g;
+	size_t len = strlen(in);
+	int rc;
+
+	CU_ASSERT_EQUAL_FATAL(guard_buf_make(&g, in, len), 0);
+	rc = sipdp_msg_parse(&msg, g.data, len, 0);
+	CU_ASSERT_EQUAL(rc, (int)len);
+	rc = rc == (int)len ? sipdp_msg_check(&msg) : -1;
+	guard_buf_free(&g);
+	return rc;
+}
+
+static void
+test_check_rejects_bad_nameaddr_uris(void)
+{
+	/* sipdp_nameaddr_parse() only splits the URI; sipdp_msg_check() is
+	 * where a From/To/Contact/Refer-To URI is judged (RFC 3261 §25.1,
+	 * RFC 5118 §4.2 bare IPv6), each answered 400. */
+	static const char *const bad[] = {
+		"OPTIONS sip:b@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP h.example.com;branch=z9hG4bKa\r\nTo: <sip:b@-example.com>\r\n"
+		"From: <sip:a@example.com>;tag=1\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n\r\n",
+		"OPTIONS sip:b@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP h.example.com;branch=z9hG4bKa\r\nTo: <sip:b@example.com>\r\n"
+		"From: <sip:2001:db8::10>;tag=1\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n\r\n",
+		"OPTIONS sip:b@example.com SIP/2.0\r\n" REQ_HDRS "Contact: <sip:a@h:0>\r\n\r\n",
+		"OPTIONS sip:b@example.com SIP/2.0\r\n" REQ_HDRS "Refer-To: <nocolon>\r\n\r\n",
+	};
+	const char *ok = "OPTIONS sip:b@example.com SIP/2.0\r\n" REQ_HDRS
+			 "Contact: <sip:a@h:5060>\r\n\r\n";
+
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(bad); i++)
+		CU_ASSERT_EQUAL(parse_and_check(bad[i]), 400);
+	CU_ASSERT_EQUAL(parse_and_check(ok), 0);
+}
+
 static struct sipdp_test_case cases[] = {
+	{ "check_rejects_bad_nameaddr_uris", test_check_rejects_bad_nameaddr_uris },
 	{ "start_lines_are_strict", test_start_lines_are_strict },
 	{ "other_version_is_reported_not_rejected", test_other_version_is_reported_not_rejected },
 	{ "compact_forms_map_to_long_names", test_compact_forms_map_to_long_names },
