@@ -86,7 +86,9 @@ usage(FILE *f)
 	fputs("usage: sipdp-bench COMMAND [options]\n"
 	      "  parse [--corpus DIR] [--seconds S]   parse the corpus, read the key headers\n"
 #ifdef SIPDP_BENCH_UA
-	      "  uas-call [--calls N]                 full UAS calls on one core\n"
+	      "  uas-call [--calls N] [--step-us US]  full UAS calls on one core\n"
+#endif
+#ifdef SIPDP_BENCH_TRANSFER
 	      "  transfer [--transfers N]             transferee transfers on one core\n"
 #endif
 	      ,
@@ -105,6 +107,8 @@ main(int argc, char **argv)
 #ifdef SIPDP_BENCH_UA
 	if (strcmp(argv[1], "uas-call") == 0)
 		return bench_uas_main(argc - 1, argv + 1);
+#endif
+#ifdef SIPDP_BENCH_TRANSFER
 	if (strcmp(argv[1], "transfer") == 0)
 		return bench_transfer_main(argc - 1, argv + 1);
 #endif

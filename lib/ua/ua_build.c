@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Message building for the UA core: requests inside a dialog (§12.2.1.1),
+ * responses (§8.2.6) either straight from the request being delivered or,
+ * when the application answers later, from a template of the request's
+ * Via/From/To/Call-ID/CSeq lines kept in a message buffer until the final
+ * response (the receive buffer is gone by then). No printf, no allocation.
+ */
+#include "ua_pvt.h"
+
+static const struct sipdp_str s_ack = SIPDP_STR("ACK");
+static const struct sipdp_str s_bye = SIPDP_STR("BYE");
+
+/* Route entries one by one from the dialog's comma-joined route set. */
+static void
+put_route_and_ruri(struct sipdp_build *b, struct sipdp_dlg *d, struct sipdp_str method)
+{
+	struct sipdp_str target = sipdp_dlg_str(d, d->target);
+	struct sipdp_str route = sipdp_dlg_str(d, d->route);
+
+	if (SIPDP_UNLIKELY(d->flags & SIPDP_DLG_F_STRICT) && route.len) {
+		/* §12.2.1.1 strict router: Request-URI is the first route's
+		 * URI, the rest plus the remote target become the Route. */
+		struct sipdp_str cur = route, first;
+		struct sipdp_nameaddr na;
+		if (sipdp_list_next(&cur, &first) == 1 && sipdp_nameaddr_parse(first, &na) == 0) {
+			sipdp_build_request_line(b, method, na.uri);
+			return;
+		}
+	}
+	sipdp_build_request_line(b, method, target);
+}
+
+static void
+put_route_hdr(struct sipdp_build *b, struct sipdp_dlg *d)
+{
+	struct sipdp_str route = sipdp_dlg_str(d, d->route);
+
+	if (route.len == 0)
+		return;
+	if (SIPDP_UNLIKELY(d->flags & SIPDP_DLG_F_STRICT)) {
+		struct sipdp_str cur = route, first, target = sipdp_dlg_str(d, d->target);
+		sipdp_list_next(&cur, &first);
+		sipdp_build_hdr_begin(b, SIPDP_HDR_ROUTE);
+		sipdp_build_str(b, cur);
+		if (cur.len)
+			sipdp_build_raw(b, ", ", 2);
+		sipdp_build_raw(b, "<", 1);
+		sipdp_build_str(b, target);
+		sipdp_build_raw(b, ">", 1);
+		sipdp_build_hdr_end(b);
+		return;
+	}
+	sipdp_build_hdr(b, SIPDP_HDR_ROUTE, route);
+}
+
+int
+ua_build_request(struct sipdp_ua *ua, char *buf, struct sipdp_dlg *d, struct sipdp_str method,
+		 uint32_t cseq, const char *branch, uint32_t blen, struct sipdp_str extra,
+		 struct sipdp_str ctype, struct sipdp_str body, bool contact)
+{
+	struct sipdp_build b;
+	int len;
+
+	sipdp_build_init(&b, buf, UA_OUT_LEN);
+	put_route_and_ruri(&b, d, method);
+	sipdp_build_hdr_begin(&b, SIPDP_HDR_VIA);
+	sipdp_build_str(&b, ua->via_pfx);
+	sipdp_build_raw(&b, branch, blen);
+	sipdp_build_hdr_end(&b);
+	sipdp_build_hdr(&b, SIPDP_HDR_MAX_FORWARDS, SIPDP_STR("70"));
+	put_route_hdr(&b, d);
+	sipdp_build_hdr(&b, SIPDP_HDR_FROM, sipdp_dlg_str(d, d->local_hdr));
+	sipdp_build_hdr(&b, SIPDP_HDR_TO, sipdp_dlg_str(d, d->remote_hdr));
+	sipdp_build_hdr(&b, SIPDP_HDR_CALL_ID, sipdp_dlg_str(d, d->call_id));
+	sipdp_build_cseq(&b, cseq, method);
+	if (contact)
+		sipdp_build_hdr(&b, SIPDP_HDR_CONTACT, ua->contact);
+	if (ua->ua_name.len)
+		sipdp_build_hdr(&b, SIPDP_HDR_USER_AGENT, ua->ua_name);
+	if (extra.len)
+		sipdp_build_raw(&b, extra.p, extra.len);
+	sipdp_build_body(&b, ctype, body);
+	len = sipdp_build_finish(&b);
+	if (SIPDP_UNLIKELY(len < 0)) {
+		ua->stats.build_errors++;
+		return -EMSGSIZE;
+	}
+	return len;
+}
+
+/*
+ * Template of a response to @req: every Via, From, To (with @to_tag when the
+ * request has none), Call-ID, CSeq, as header lines. Kept in a message
+ * buffer on the server transaction's side entry until its final response.
+ */
+int
+ua_keep_template(struct sipdp_ua *ua, sipdp_handle_t tsx, const struct sipdp_msg *req,
+		 struct sipdp_str to_tag)
+{
+	struct ua_tside *s = ua_side(ua, tsx);
+	struct sipdp_build b;
+	char *start;
+	int len;
+
+	if (s->mbuf)
+		return 0;
+	s->mbuf = ua_mb_alloc(ua);
+	if (SIPDP_UNLIKELY(s->mbuf == 0)) {
+		ua->stats.no_msgbuf++;
+		return -ENOBUFS;
+	}
+	/* response_start writes a status line first: build it in the buffer
+	 * and drop that line. */
+	sipdp_build_init(&b, ua_mb(ua, s->mbuf), ua->mb_size);
+	sipdp_build_response_start(&b, req, 100, SIPDP_STR("x"), to_tag);
+	len = (int)(b.p - b.start);
+	if (b.overflow || len <= 0) {
+		ua_mb_release(ua, &s->mbuf);
+		ua->stats.no_msgbuf++;
+		return -EMSGSIZE;
+	}
+	start = ua_mb(ua, s->mbuf);
+	{
+		char *nl = memchr(start, '\n', (size_t)len);
+		uint32_t skip = (uint32_t)(nl - start) + 1;
+		/* 100 Trying may copy Timestamp: drop it, it is for the 100. */
+		memmove(start, start + skip, (size_t)len - skip);
+		len -= (int)skip;
+	}
+	s->tmpl_len = (uint16_t)len;
+	return 0;
+}
+
+int
+ua_build_response(struct sipdp_ua *ua, sipdp_handle_t tsx, struct sipdp_dlg *d, uint16_t status,
+		  struct sipdp_str extra, struct sipdp_str ctype, struct sipdp_str body, bool contact)
+{
+	struct ua_tside *s = ua_side(ua, tsx);
+	struct sipdp_build b;
+	int len;
+
+	sipdp_build_init(&b, ua->out, UA_OUT_LEN);
+	if (ua->cur_req != NULL && ua->cur_tsx == tsx) {
+		struct sipdp_str tag = SIPDP_STR_NULL;
+		if (d != NULL)
+			tag = sipdp_dlg_str(d, d->local_tag);
+		sipdp_build_response_start(&b, ua->cur_req, status, SIPDP_STR_NULL, tag);
+	} else if (s->mbuf) {
+		sipdp_build_status_line(&b, status, SIPDP_STR_NULL);
+		sipdp_build_raw(&b, ua_mb(ua, s->mbuf), s->tmpl_len);
+	} else {
+		return -ENOENT;
+	}
+	if (contact)
+		sipdp_build_hdr(&b, SIPDP_HDR_CONTACT, ua->contact);
+	if (ua->ua_name.len)
+		sipdp_build_hdr(&b, SIPDP_HDR_SERVER, ua->ua_name);
+	if (extra.len)
+		sipdp_build_raw(&b, extra.p, extra.len);
+	sipdp_build_body(&b, ctype, body);
+	len = sipdp_build_finish(&b);
+	if (SIPDP_UNLIKELY(len < 0)) {
+		ua->stats.build_errors++;
+		return -EMSGSIZE;
+	}
+	return len;
+}
+
+int
+ua_respond_tsx(struct sipdp_ua *ua, sipdp_handle_t tsx, struct sipdp_dlg *d, uint16_t status,
+	       struct sipdp_str extra, struct sipdp_str ctype, struct sipdp_str body, bool contact,
+	       uint64_t now_us)
+{
+	int len = ua_build_response(ua, tsx, d, status, extra, ctype, body, contact);
+	int rc;
+
+	if (len < 0)
+		return len;
+	if (status >= 200)
+		ua_side(ua, tsx)->final = 1;
+	rc = sipdp_tsx_respond(ua->tt, tsx, status, ua->out, (uint32_t)len, now_us);
+	if (rc < 0 && rc != -ENOENT && rc != -EINVAL)
+		ua->stats.send_errors++;
+	return rc < 0 ? rc : len;
+}
+
+void
+ua_next_hop(struct sipdp_ua *ua, struct sipdp_dlg *d, struct sipdp_tsx_dest *dest)
+{
+	if (ua->resolve != NULL) {
+		struct sipdp_str uri = sipdp_dlg_str(d, d->target);
+		if (d->route.len) {
+			struct sipdp_str cur = sipdp_dlg_str(d, d->route), first;
+			struct sipdp_nameaddr na;
+			if (sipdp_list_next(&cur, &first) == 1 && sipdp_nameaddr_parse(first, &na) == 0)
+				uri = na.uri;
+		}
+		if (ua->resolve(ua->user, uri, dest) == 0)
+			return;
+	}
+	*dest = d->peer;
+}
+
+int
+ua_send_ack(struct sipdp_ua *ua, struct sipdp_dlg *d)
+{
+	struct ua_sess *s = ua_sess(d);
+	char br[SIPDP_DLG_ACK_BRANCH_LEN];
+	struct sipdp_tsx_dest dest;
+	int len, rc;
+
+	/* §13.2.2.4: same branch for every retransmission of this ACK. */
+	sipdp_dlg_ack_branch(ua->dt, d, s->ack_cseq, br);
+	len = ua_build_request(ua, ua->out2, d, s_ack, s->ack_cseq, br, sizeof(br), SIPDP_STR_NULL,
+			       SIPDP_STR_NULL, SIPDP_STR_NULL, false);
+	if (len < 0)
+		return len;
+	ua_next_hop(ua, d, &dest);
+	rc = ua->send(ua->user, &dest, ua->out2, (uint32_t)len);
+	if (rc < 0)
+		ua->stats.send_errors++;
+	return rc;
+}
+
+int
+ua_send_bye(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us)
+{
+	char br[SIPDP_TSX_BRANCH_LEN];
+	sipdp_handle_t h;
+	struct sipdp_tsx_dest dest;
+	uint32_t cseq = sipdp_dlg_next_cseq(d);
+	int len, rc;
+
+	rc = sipdp_tsx_client_alloc(ua->tt, SIPDP_METHOD_BYE, cseq, sipdp_dlg_handle(ua->dt, d), br, &h);
+	if (rc != 0) {
+		ua->stats.tsx_full++;
+		return rc;
+	}
+	ua_side(ua, h)->kind = UA_TK_BYE_OUT;
+	len = ua_build_request(ua, ua->out2, d, s_bye, cseq, br, sizeof(br), SIPDP_STR_NULL,
+			       SIPDP_STR_NULL, SIPDP_STR_NULL, false);
+	if (len < 0) {
+		ua_side(ua, h)->kind = UA_TK_NONE;
+		sipdp_tsx_client_abort(ua->tt, h);
+		return len;
+	}
+	ua_next_hop(ua, d, &dest);
+	sipdp_dlg_note(d, SIPDP_DLG_EV_TX_BYE, 0, now_us);
+	rc = sipdp_tsx_client_send(ua->tt, h, ua->out2, (uint32_t)len, &dest, now_us);
+	if (rc == -ENOBUFS) {
+		ua_side(ua, h)->kind = UA_TK_NONE;
+		sipdp_tsx_client_abort(ua->tt, h);
+	}
+	return rc;
+}

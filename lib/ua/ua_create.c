@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* UA creation: the dialog table, the transaction table and the shared wheel. */
+#include <stdlib.h>
+
+#include "ua_pvt.h"
+
+void ua_tsx_event(void *user, const struct sipdp_tsx_event *ev);
+
+/* The transaction table's user is the UA; the embedder's hook gets its own. */
+static int
+ua_tsx_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint32_t len)
+{
+	struct sipdp_ua *ua = user;
+
+	return ua->send(ua->user, dest, buf, len);
+}
+
+static char *
+ident_put(char *p, struct sipdp_str *dst, const char *s, uint32_t n)
+{
+	memcpy(p, s, n);
+	*dst = sipdp_str_make(p, n);
+	return p + n;
+}
+
+static const char *const tp_name[] = { "UDP", "TCP", "TLS", "SCTP", "WS", "WSS" };
+
+int
+sipdp_ua_create(const struct sipdp_ua_params *p, struct sipdp_ua **out)
+{
+	struct sipdp_ua *ua;
+	struct sipdp_dlg_params dp = { 0 };
+	struct sipdp_tsx_params tp = { 0 };
+	struct sipdp_timer_params wp = { 0 };
+	uint32_t tsx_cap, timers;
+	size_t ilen;
+	char *q;
+	int rc;
+
+	if (p == NULL || out == NULL || p->dialogs == 0 || p->send == NULL ||
+	    p->cb.on_incoming == NULL || p->contact.len == 0 || p->sent_by.len == 0 ||
+	    p->via_transport >= SIPDP_ARRAY_SIZE(tp_name))
+		return -EINVAL;
+	ua = calloc(1, sizeof(*ua));
+	if (ua == NULL)
+		return -ENOMEM;
+	ua->t1_ms = p->t1_ms ? p->t1_ms : 500;
+	ua->t2_ms = p->t2_ms ? p->t2_ms : 4000;
+	ua->t4_ms = p->t4_ms ? p->t4_ms : 5000;
+	if (ua->t1_ms > ua->t2_ms) {
+		free(ua);
+		return -EINVAL;
+	}
+	ua->retry_after_s = p->retry_after_s ? p->retry_after_s : 5;
+	ua->shard_id = p->shard_id;
+	ua->send = p->send;
+	ua->resolve = p->resolve;
+	ua->cb = p->cb;
+	ua->user = p->user;
+	ua->now_us = p->now_us;
+	tsx_cap = p->transactions ? p->transactions : 2 * p->dialogs;
+	timers = p->timers ? p->timers : p->dialogs + tsx_cap + 64;
+	ua->tsx_cap = tsx_cap;
+	ua->mb_count = p->msgbufs ? p->msgbufs : SIPDP_MAX(16u, p->dialogs / 8);
+	ua->mb_size = p->msgbuf_size ? (p->msgbuf_size + 7u) & ~7u : 1536;
+
+	rc = -ENOMEM;
+	ua->msg = malloc(sizeof(*ua->msg));
+	ua->out = malloc(2 * UA_OUT_LEN);
+	ua->side = calloc(tsx_cap, sizeof(*ua->side));
+	ua->mb_mem = malloc((size_t)ua->mb_count * ua->mb_size);
+	ua->mb_free = malloc((size_t)ua->mb_count * sizeof(*ua->mb_free));
+	/* "SIP/2.0/" tp " " sent_by ";branch=" */
+	ilen = 8 + 4 + 1 + p->sent_by.len + 8 + p->contact.len + p->user_agent.len;
+	ua->ident_mem = malloc(ilen);
+	if (!ua->msg || !ua->out || !ua->side || !ua->mb_mem || !ua->mb_free || !ua->ident_mem)
+		goto fail;
+	ua->out2 = ua->out + UA_OUT_LEN;
+	for (uint32_t i = 0; i < ua->mb_count; i++)
+		ua->mb_free[i] = ua->mb_count - 1 - i;
+	ua->mb_nfree = ua->mb_count;
+
+	q = ua->ident_mem;
+	{
+		const char *tn = tp_name[p->via_transport];
+		char *s = q;
+		memcpy(q, "SIP/2.0/", 8);
+		q += 8;
+		memcpy(q, tn, strlen(tn));
+		q += strlen(tn);
+		*q++ = ' ';
+		memcpy(q, p->sent_by.p, p->sent_by.len);
+		q += p->sent_by.len;
+		memcpy(q, ";branch=", 8);
+		q += 8;
+		ua->via_pfx = sipdp_str_make(s, (size_t)(q - s));
+	}
+	q = ident_put(q, &ua->contact, p->contact.p, p->contact.len);
+	q = ident_put(q, &ua->ua_name, p->user_agent.p, p->user_agent.len);
+	(void)q;
+
+	wp.capacity = timers;
+	wp.tick_us = p->tick_us ? p->tick_us : 1000;
+	rc = sipdp_timer_create(&wp, p->now_us, &ua->wheel);
+	if (rc != 0)
+		goto fail;
+	dp.capacity = p->dialogs;
+	dp.shard_id = p->shard_id;
+	dp.ext_size = sizeof(struct ua_sess);
+	dp.secret[0] = p->secret[0];
+	dp.secret[1] = p->secret[1];
+	rc = sipdp_dlg_create(&dp, &ua->dt);
+	if (rc != 0)
+		goto fail;
+	tp.capacity = tsx_cap;
+	tp.shard_id = p->shard_id;
+	tp.t1_ms = ua->t1_ms;
+	tp.t2_ms = ua->t2_ms;
+	tp.t4_ms = ua->t4_ms;
+	tp.retry_after_s = ua->retry_after_s;
+	tp.auto_trying = false; /* the UA sends 100 only when the app does not answer at once */
+	/* A key of its own for the transaction layer, derived from ours. */
+	tp.secret[0] = sipdp_dlg_prf(ua->dt, 0x7473786b65793100ull, 1);
+	tp.secret[1] = sipdp_dlg_prf(ua->dt, 0x7473786b65793200ull, 2);
+	tp.wheel = ua->wheel;
+	tp.now_us = p->now_us;
+	tp.send = ua_tsx_send;
+	tp.on_event = ua_tsx_event;
+	tp.user = ua;
+	rc = sipdp_tsx_create(&tp, &ua->tt);
+	if (rc != 0)
+		goto fail;
+	*out = ua;
+	return 0;
+fail:
+	sipdp_ua_destroy(ua);
+	return rc;
+}
+
+void
+sipdp_ua_destroy(struct sipdp_ua *ua)
+{
+	if (ua == NULL)
+		return;
+	sipdp_tsx_destroy(ua->tt);
+	sipdp_dlg_destroy(ua->dt);
+	sipdp_timer_destroy(ua->wheel);
+	free(ua->msg);
+	free(ua->out);
+	free(ua->side);
+	free(ua->mb_mem);
+	free(ua->mb_free);
+	free(ua->ident_mem);
+	free(ua);
+}
+
+void
+sipdp_ua_memory(const struct sipdp_ua *ua, struct sipdp_ua_mem *m)
+{
+	uint32_t dcap = sipdp_dlg_capacity(ua->dt);
+	/* The wheel's entries: 32 bytes each (sipdp_timer.h), plus ~32 KiB of
+	 * list heads shared by all. */
+	size_t tentry = 32;
+	size_t wheel = (size_t)sipdp_timer_capacity(ua->wheel) * tentry + 32768;
+
+	m->timer_entry = tentry;
+	m->dialog_record = sizeof(struct sipdp_dlg) + ((sizeof(struct ua_sess) + 7) & ~(size_t)7);
+	/* A confirmed dialog holds one wheel entry of the capacity reserved
+	 * for it (its dialog timer), no transaction and no kept 2xx. */
+	m->per_dialog = sipdp_dlg_bytes_per_dialog(ua->dt) + tentry;
+	m->per_tsx = sipdp_tsx_bytes_per_tsx(ua->tt) + sizeof(struct ua_tside);
+	m->per_msgbuf = ua->mb_size + sizeof(uint32_t);
+	m->total = sizeof(*ua) + sizeof(*ua->msg) + 2 * UA_OUT_LEN +
+		   (size_t)dcap * sipdp_dlg_bytes_per_dialog(ua->dt) +
+		   (size_t)ua->tsx_cap * m->per_tsx + (size_t)ua->mb_count * m->per_msgbuf + wheel;
+}
+
+struct sipdp_dlg_table *
+sipdp_ua_dlg_table(const struct sipdp_ua *ua)
+{
+	return ua->dt;
+}
+
+struct sipdp_tsx_table *
+sipdp_ua_tsx_table(const struct sipdp_ua *ua)
+{
+	return ua->tt;
+}
