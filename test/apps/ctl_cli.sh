@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# sipdp-ctl against a fake telemetry socket: per-worker counters print as an
+# aligned table, --json prints the answer itself, an unknown endpoint and an
+# absent sipdp are clear errors (exit 1), a bad command line exits 2, and a
+# failed reload is a non-zero exit.
+set -u
+ctl=$1
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"; [ -n "${srv:-}" ] && kill "$srv" 2>/dev/null' EXIT
+fail=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
+
+cat >"$work/answers.json" <<'JSON'
+{"/sipdp/stats": {"workers": {"w0": {"rx": 10, "tx": 12, "dialogs": 3},
+                               "w1": {"rx": 1234567, "tx": 7, "dialogs": 0}},
+                  "total": {"rx": 1234577, "tx": 19}},
+ "/sipdp/reload": {"status": "error", "error": "policy[0].answer.code: 99 is not 100..699 (line 4)"},
+ "/sipdp/lcores": {"control": 0, "workers": [1, 2]}}
+JSON
+python3 "$here/fake_telemetry.py" "$work/sock" "$work/answers.json" & srv=$!
+for _ in $(seq 50); do [ -S "$work/sock" ] && break; sleep 0.1; done
+
+"$ctl" --socket "$work/sock" stats >"$work/stats" 2>&1; rc=$?
+cat "$work/stats"
+check "stats exit 0" '[ $rc = 0 ]'
+check "stats prints a workers table header" 'grep -qE "^ +w0 +w1$" "$work/stats"'
+check "stats row aligned with both workers" 'grep -qE "^rx +10 +1234567$" "$work/stats"'
+check "stats prints totals" 'grep -qE "^total\.rx +1234577$" "$work/stats"'
+"$ctl" --socket "$work/sock" --json stats >"$work/json" 2>&1
+check "--json is the answer as JSON" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"workers\"][\"w1\"][\"rx\"]==1234567" "$work/json"'
+"$ctl" --socket "$work/sock" lcores >"$work/lcores" 2>&1
+check "lists flatten to dotted keys" 'grep -qE "^workers\.1 +2$" "$work/lcores"'
+"$ctl" --socket "$work/sock" reload >"$work/reload" 2>&1; rc=$?
+check "a refused reload exits 1 and says why" '[ $rc = 1 ] && grep -q "line 4" "$work/reload"'
+"$ctl" --socket "$work/sock" dialogs >"$work/unknown" 2>&1; rc=$?
+check "an endpoint sipdp lacks is an error" '[ $rc = 1 ] && grep -q "not known" "$work/unknown"'
+"$ctl" --socket "$work/nosuch" stats >"$work/absent" 2>&1; rc=$?
+check "no sipdp running: exit 1 with the socket path" '[ $rc = 1 ] && grep -q "cannot reach sipdp at $work/nosuch" "$work/absent"'
+"$ctl" frobnicate >/dev/null 2>&1; rc=$?
+check "unknown command exits 2" '[ $rc = 2 ]'
+"$ctl" --socket "$work/sock" raw nope >/dev/null 2>&1; rc=$?
+check "raw needs an endpoint" '[ $rc = 2 ]'
+exit $fail

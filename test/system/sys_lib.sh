@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared by the system tests: the lab (scripts/lab.sh), sipp in the peer
+# namespace, telemetry queries, and a cleanup that runs on any exit.
+#
+#   source sys_lib.sh             (after setting $root to the source tree)
+#   sys_require                   skip (77) without root, netns, sipp, or with a lab up
+#   sys_start CONFIG              lab up + sipdp started with CONFIG
+#   sys_sipp NAME ARGS...         run sipp in the peer namespace, bounded
+#   sys_tel CMD                   one telemetry command's JSON
+#   check LABEL CMD               one assertion line, failures counted
+set -u
+: "${root:?root must point at the source tree}"
+lab="$root/scripts/lab.sh"
+tel="$root/test/system/telemetry.py"
+work=$(mktemp -d /tmp/sipdp-sys.XXXXXX)
+fail=0
+sys_started=0
+
+check() {
+	if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi
+}
+
+sys_require() {
+	[ "$(id -u)" -eq 0 ] || { echo "not root: skip"; exit 77; }
+	command -v ip >/dev/null && ip netns list >/dev/null 2>&1 || { echo "no ip netns: skip"; exit 77; }
+	command -v sipp >/dev/null || { echo "no sipp: skip"; exit 77; }
+	if ip netns list | grep -qE '^sipdp-(dut|peer)\b'; then
+		echo "a sipdp lab is already up: skip"; exit 77
+	fi
+	trap sys_cleanup EXIT
+}
+
+sys_cleanup() {
+	local rc=$?
+	if [ "$sys_started" = 1 ]; then
+		"$lab" stop >"$work/stop.log" 2>&1 || true
+		echo "--- sipdp output (last 40 lines)"
+		tail -n 40 "$(sys_log)" 2>/dev/null || true
+	fi
+	nft delete table inet sipdp_loss 2>/dev/null || true
+	"$lab" down >/dev/null 2>&1 || true
+	rm -rf "$work"
+	exit $rc
+}
+
+sys_log() { "$lab" log-path 2>/dev/null || echo /tmp/sipdp-lab/sipdp.log; }
+
+sys_start() {
+	"$lab" up >/dev/null || { echo "FAIL lab up"; exit 1; }
+	sys_started=1
+	if ! "$lab" start "$1"; then
+		echo "FAIL sipdp did not start"; exit 1
+	fi
+}
+
+# sys_sipp NAME ARGS...: sipp from the peer namespace, at most 120 s; its
+# statistics land in $work/NAME.csv and its screen in $work/NAME.out.
+sys_sipp() {
+	local name=$1; shift
+	(cd "$work" && timeout -k 5 120 ip netns exec sipdp-peer \
+		sipp "$@" -nostdin -bg_noecho -trace_stat -stf "$work/$name.csv" \
+		-trace_screen -screen_file "$work/$name.screen" \
+		>"$work/$name.out" 2>&1)
+	echo $? >"$work/$name.rc"
+}
+
+# sipp's -trace_stat CSV: the last row's cumulative column named $2.
+sipp_stat() {
+	python3 - "$work/$1.csv" "$2" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
+hdr, last = rows[0], rows[-1]
+print(last[hdr.index(sys.argv[2])])
+PY
+}
+
+sys_tel() { python3 "$tel" --prefix sipdp-lab "$@"; }
