@@ -229,6 +229,9 @@ ux_send_in_dialog(struct sipdp_ua *ua, struct sipdp_dlg *d, enum sipdp_method me
 	ua_next_hop(ua, d, &dest);
 	rc = sipdp_tsx_client_send(ua->tt, tsx, ua->out, (uint32_t)len, &dest, now_us);
 	if (rc == -ENOBUFS) {
+		struct ux *x = ux_get(ua, ref);
+		if (kind == UA_TK_NOTIFY_OUT && x != NULL && x->notify_tsx == tsx)
+			x->notify_tsx = SIPDP_HANDLE_INVALID;
 		ua_side(ua, tsx)->kind = UA_TK_NONE;
 		sipdp_tsx_client_abort(ua->tt, tsx);
 		return -ENOSPC;
@@ -457,7 +460,10 @@ ux_notify_in(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_ev
 		return true;
 	}
 	if (ss.has_expires) {
-		x->expires_at = now_us + (uint64_t)ss.expires * 1000000u;
+		/* The notifier ends the subscription at that instant with a
+		 * NOTIFY of its own: allow that NOTIFY a transaction's
+		 * lifetime (64*T1) before calling the outcome unknown. */
+		x->expires_at = now_us + (uint64_t)ss.expires * 1000000u + (uint64_t)ua->t1_ms * 64000u;
 		ux_timer_update(ua, x);
 	}
 	ux_emit(ua, x, SIPDP_UA_XFER_EV_PROGRESS, 0, code, m);

@@ -578,6 +578,82 @@ test_bye_mid_transfer(void)
 	finish(net);
 }
 
+static void
+test_transferee_expiry_notifies_timeout(void)
+{
+	struct uah_net *net;
+	sipdp_handle_t ha, hb, x;
+	uint64_t t0;
+	const struct uah_pkt *last;
+
+	net = uah_new();
+	memset(nxl, 0, sizeof(nxl));
+	memset(xact, 0, sizeof(xact));
+	uah_add(net, 8, tweak);
+	expires_s = 2; /* Bob grants 2 s */
+	uah_add(net, 8, tweak);
+	expires_s = 0;
+	uah_add(net, 8, tweak);
+	call_ab(net, &ha, &hb);
+	xact[1] = XA_ACCEPT;
+	net->ep[2].answer = UAH_RING; /* and never answers */
+	t0 = net->now_us;
+	CU_ASSERT_EQUAL_FATAL(refer(net, ha, "sip:carol@192.0.2.3", 0, false, &x), 0);
+	uah_settle(net);
+	CU_ASSERT(has(uah_nth(net, 1, "NOTIFY ", 0), "Subscription-State: active;expires=2\r\n"));
+	uah_run(net, t0 + 2500 * UAH_MS);
+	/* RFC 6665 §4.2.2: the lapse is NOTIFYed, with the last status */
+	last = uah_nth(net, 1, "NOTIFY ", 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(last);
+	CU_ASSERT_EQUAL(last->at_us, t0 + 2 * UAH_SEC);
+	CU_ASSERT(has(last, "Subscription-State: terminated;reason=timeout\r\n"));
+	CU_ASSERT(has(last, "\r\n\r\nSIP/2.0 180 Ringing\r\n"));
+	CU_ASSERT_EQUAL(xlast(0, SIPDP_UA_XFER_EV_DONE)->result, SIPDP_UA_XFER_UNKNOWN);
+	CU_ASSERT_EQUAL(xlast(0, SIPDP_UA_XFER_EV_DONE)->status, 180);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_stats(net->ep[1].ua)->subs_expired, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_count(net->ep[1].ua), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_count(net->ep[0].ua), 0);
+	/* the call to Carol is no longer reported */
+	CU_ASSERT_EQUAL(sipdp_ua_accept(net->ep[2].ua, net->ep[2].last_incoming, 200, SIPDP_STR_NULL,
+					SIPDP_STR_NULL, SIPDP_STR_NULL, net->now_us), 0);
+	uah_settle(net);
+	CU_ASSERT_EQUAL(uah_count(net, 1, "NOTIFY"), 3);
+	finish(net);
+}
+
+static void
+test_transferee_ends_dialog_after_bye_wait(void)
+{
+	struct uah_net *net = setup(3);
+	sipdp_handle_t ha, hb, x;
+	const struct uah_pkt *n200, *bye;
+
+	call_ab(net, &ha, &hb);
+	xact[1] = XA_ACCEPT;
+	net->ep[2].answer = UAH_ACCEPT_NOW;
+	/* a transferor that never hangs up */
+	CU_ASSERT_EQUAL_FATAL(refer(net, ha, "sip:carol@192.0.2.3", SIPDP_UA_XFER_BYE_NEVER, false, &x), 0);
+	uah_settle(net);
+	CU_ASSERT_EQUAL(xlast(0, SIPDP_UA_XFER_EV_DONE)->result, SIPDP_UA_XFER_SUCCESS);
+	CU_ASSERT_EQUAL(uah_count(net, 0, "BYE"), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_count(net->ep[1].ua), 1); /* waiting */
+	uah_run(net, net->now_us + 33 * UAH_SEC);
+	/* Bob ends the original dialog 64*T1 after the final NOTIFY was answered */
+	n200 = uah_nth(net, 0, "SIP/2.0 200", 1); /* Alice's answer to the final NOTIFY */
+	bye = uah_nth(net, 1, "BYE ", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bye);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(n200);
+	CU_ASSERT(has(n200, " NOTIFY\r\n"));
+	CU_ASSERT(has(uah_nth(net, 1, "NOTIFY ", 1), "terminated;reason=noresource"));
+	CU_ASSERT(strncmp(bye->data, "BYE sip:ua0@192.0.2.1:5060 ", 27) == 0);
+	CU_ASSERT_EQUAL(bye->at_us - n200->at_us, 32 * UAH_SEC);
+	CU_ASSERT_PTR_NULL(sipdp_ua_dlg(net->ep[0].ua, ha));
+	CU_ASSERT_PTR_NULL(sipdp_ua_dlg(net->ep[1].ua, hb));
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_count(net->ep[1].ua), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_dlg(net->ep[1].ua, xcall[1])->state, SIPDP_DLG_S_ESTABLISHED);
+	finish(net);
+}
+
 /* ------------------------------------------------------------ Replaces */
 
 static int
@@ -772,6 +848,8 @@ main(void)
 		{ "notify_lost_retransmitted", test_notify_lost_retransmitted },
 		{ "expiry_then_481", test_expiry_then_481 },
 		{ "bye_mid_transfer", test_bye_mid_transfer },
+		{ "transferee_expiry_notifies_timeout", test_transferee_expiry_notifies_timeout },
+		{ "transferee_ends_dialog_after_bye_wait", test_transferee_ends_dialog_after_bye_wait },
 		{ "replaces_unmatched_481", test_replaces_unmatched_481 },
 		{ "replaces_early_only_486", test_replaces_early_only_486 },
 		{ "replaces_received_early_481", test_replaces_received_early_481 },
