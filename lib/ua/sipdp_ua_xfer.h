@@ -42,6 +42,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct sipdp_ua;
 
@@ -191,5 +192,7 @@ int sipdp_ua_xfer_replaced(const struct sipdp_ua *ua, sipdp_handle_t dlg, sipdp_
 const struct sipdp_ua_xfer_stats *sipdp_ua_xfer_stats(const struct sipdp_ua *ua);
 /** Transfer records in use (0 when xfer is not enabled). */
 uint32_t sipdp_ua_xfer_count(const struct sipdp_ua *ua);
+/** Print the counters and every transfer record. Cold path. @return 0, -EIO. */
+int sipdp_ua_xfer_dump(const struct sipdp_ua *ua, FILE *f);
 
 #endif /* SIPDP_UA_XFER_H */

@@ -34,6 +34,7 @@
  * record left on any stack.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sipdp_test.h"
@@ -821,6 +822,16 @@ test_table_full_503(void)
 	}
 	CU_ASSERT(has(uah_nth(net, 1, "SIP/2.0 503", 0), "\r\nRetry-After: 5\r\n"));
 	CU_ASSERT_EQUAL(sipdp_ua_xfer_stats(net->ep[1].ua)->subs_full, 1);
+	{
+		char *text = NULL;
+		size_t tlen = 0;
+		FILE *f = open_memstream(&text, &tlen);
+		CU_ASSERT_EQUAL(sipdp_ua_xfer_dump(net->ep[1].ua, f), 0);
+		fclose(f);
+		CU_ASSERT(strstr(text, "subs live 0 expired 0 full 1;") != NULL);
+		CU_ASSERT(strstr(text, " transferee dlg ") != NULL); /* the undecided REFER */
+		free(text);
+	}
 	CU_ASSERT_EQUAL(xcount(0, SIPDP_UA_XFER_EV_DONE), 1);
 	CU_ASSERT_EQUAL(xlast(0, SIPDP_UA_XFER_EV_DONE)->xfer, x2);
 	CU_ASSERT_EQUAL(xlast(0, SIPDP_UA_XFER_EV_DONE)->status, 503);
