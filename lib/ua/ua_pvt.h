@@ -35,7 +35,7 @@ enum ua_tk {
 	UA_TK_REQ_OUT,    /* app request: ref = req_ref */
 	UA_TK_REFER_OUT,  /* our REFER: ref = transfer handle (ua_refer.c) */
 	UA_TK_NOTIFY_OUT, /* our NOTIFY: ref = transfer handle (ua_subs.c) */
-	UA_TK_REFER_IN,   /* a REFER the transfer code answers */
+	UA_TK_XFER_IN,    /* a REFER or NOTIFY the transfer code answers */
 };
 
 struct ua_tside {

@@ -242,7 +242,7 @@ ux_refer_in(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_eve
 	struct sipdp_ua_xfer_event e;
 
 	ua->xfer->st.refers_in++;
-	ua_side(ua, ev->tsx)->kind = UA_TK_REFER_IN;
+	ua_side(ua, ev->tsx)->kind = UA_TK_XFER_IN;
 	/* RFC 3515 §2.4.1: exactly one Refer-To. */
 	if (rt == NULL || m->count[SIPDP_HDR_REFER_TO] != 1 || sipdp_nameaddr_parse(rt->value, &na) != 0 ||
 	    sipdp_uri_parse(na.uri, &uri) != 0 || sipdp_msg_cseq(m, &cs) != 0) {

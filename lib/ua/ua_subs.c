@@ -423,7 +423,7 @@ ux_notify_in(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_ev
 	if (sipdp_event_parse(sipdp_msg_hdr_value(m, SIPDP_HDR_EVENT), &e) != 0 ||
 	    !sipdp_str_caseeq_lit(e.type, "refer"))
 		return false; /* another package: the application's business */
-	ua_side(ua, ev->tsx)->kind = UA_TK_REFER_IN;
+	ua_side(ua, ev->tsx)->kind = UA_TK_XFER_IN;
 	x = find_sub(ua, d, e.id);
 	if (x == NULL) {
 		ua->xfer->st.notify_481++;
@@ -531,10 +531,18 @@ ua_xfer_timer(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us)
 		ua->xfer->st.subs_expired++;
 		unlink_call(ua, x);
 		x->reason = 1;
-		if (!(x->flags & UXF_FINAL))
-			ux_notify(ua, x, x->status, true, now_us);
-		else
+		if (x->flags & UXF_FINAL) {
 			ux_finish(ua, x, now_us);
+			return;
+		}
+		ux_notify(ua, x, x->status, true, now_us);
+		x = ux_get(ua, h);
+		if (x != NULL) {
+			/* Whatever becomes of that NOTIFY, the record goes by
+			 * the end of its transaction's lifetime. */
+			x->expires_at = now_us + (uint64_t)ua->t1_ms * 64000u;
+			ux_timer_update(ua, x);
+		}
 		return;
 	}
 	ux_finish(ua, x, now_us);

@@ -29,6 +29,13 @@
  *    replaces_received_early_481 (RFC 3891 §3: an early dialog we did not
  *    originate gets 481), replaces_originated_early (accepted, the replaced
  *    INVITE is CANCELled).
+ *  - transferee_expiry_notifies_timeout: RFC 6665 §4.2.2: the lapse is
+ *    NOTIFYed (terminated;reason=timeout) at exactly the granted expiry.
+ *  - transferee_ends_dialog_after_bye_wait: a transferor that never hangs
+ *    up: the transferee sends BYE 64*T1 after the final NOTIFY's 200.
+ *  - bad_refers_refused_unknown_notify_481: RFC 3515 §2.4.1 (400 without
+ *    or with two Refer-To), 416 for a non-SIP target; RFC 6665 §4.1.3 481
+ *    for a NOTIFY naming no subscription.
  *  - table_full_503: REFER beyond max_subscriptions: 503 + Retry-After.
  * Every scenario ends with no dialog, transaction, timer or transfer
  * record left on any stack.
@@ -655,6 +662,77 @@ test_transferee_ends_dialog_after_bye_wait(void)
 	finish(net);
 }
 
+/* A REFER from Alice's side of @ha crafted by hand (bad peers). */
+static void
+inject_refer(struct uah_net *net, sipdp_handle_t ha, uint32_t cseq, const char *hdrs)
+{
+	struct sipdp_ua_dlg_info i;
+	char buf[1024];
+
+	CU_ASSERT_EQUAL_FATAL(sipdp_ua_dlg_info(net->ep[0].ua, ha, &i), 0);
+	snprintf(buf, sizeof(buf),
+		 "REFER sip:ua1@192.0.2.2:5060 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKcrafted%u\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "From: <sip:alice@192.0.2.1>;tag=%.*s\r\n"
+		 "To: <sip:bob@192.0.2.2>;tag=%.*s\r\n"
+		 "Call-ID: %.*s\r\n"
+		 "CSeq: %u REFER\r\n"
+		 "Contact: <sip:ua0@192.0.2.1:5060>\r\n"
+		 "%s"
+		 "Content-Length: 0\r\n\r\n",
+		 cseq, SIPDP_STR_FMT(i.local_tag), SIPDP_STR_FMT(i.remote_tag), SIPDP_STR_FMT(i.call_id),
+		 cseq, hdrs);
+	uah_inject(net, 0, 1, buf);
+	uah_settle(net);
+}
+
+static void
+test_bad_refers_refused(void)
+{
+	struct uah_net *net = setup(3);
+	sipdp_handle_t ha, hb;
+
+	call_ab(net, &ha, &hb);
+	xact[1] = XA_ACCEPT;
+	inject_refer(net, ha, 10, ""); /* no Refer-To: RFC 3515 §2.4.1 */
+	CU_ASSERT_EQUAL(uah_count(net, 1, "SIP/2.0 400"), 1);
+	inject_refer(net, ha, 11, "Refer-To: <sip:c@192.0.2.3>\r\nRefer-To: <sip:d@192.0.2.4>\r\n");
+	CU_ASSERT_EQUAL(uah_count(net, 1, "SIP/2.0 400"), 2);
+	inject_refer(net, ha, 12, "Refer-To: <tel:+15551234>\r\n");
+	CU_ASSERT_EQUAL(uah_count(net, 1, "SIP/2.0 416"), 1);
+	CU_ASSERT_EQUAL(xcount(1, SIPDP_UA_XFER_EV_REFER), 0);
+	/* two Refer-To never reach the UA: the acceptance check answers them */
+	CU_ASSERT_EQUAL(sipdp_ua_stats(net->ep[1].ua)->stateless_4xx, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_stats(net->ep[1].ua)->refers_rejected, 2);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_count(net->ep[1].ua), 0);
+	/* a NOTIFY for a subscription Alice never had: 481, dialog intact */
+	{
+		struct sipdp_ua_dlg_info i;
+		char buf[1024];
+		CU_ASSERT_EQUAL_FATAL(sipdp_ua_dlg_info(net->ep[1].ua, hb, &i), 0);
+		snprintf(buf, sizeof(buf),
+			 "NOTIFY sip:ua0@192.0.2.1:5060 SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 192.0.2.2:5060;branch=z9hG4bKcraftedN\r\n"
+			 "Max-Forwards: 70\r\n"
+			 "From: <sip:bob@192.0.2.2>;tag=%.*s\r\n"
+			 "To: <sip:alice@192.0.2.1>;tag=%.*s\r\n"
+			 "Call-ID: %.*s\r\n"
+			 "CSeq: 7 NOTIFY\r\n"
+			 "Event: refer;id=99\r\n"
+			 "Subscription-State: active;expires=60\r\n"
+			 "Content-Type: message/sipfrag;version=2.0\r\n"
+			 "Content-Length: 20\r\n\r\nSIP/2.0 100 Trying\r\n",
+			 SIPDP_STR_FMT(i.local_tag), SIPDP_STR_FMT(i.remote_tag), SIPDP_STR_FMT(i.call_id));
+		uah_inject(net, 1, 0, buf);
+		uah_settle(net);
+	}
+	CU_ASSERT_EQUAL(uah_count(net, 0, "SIP/2.0 481"), 1);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_stats(net->ep[0].ua)->notify_481, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_dlg(net->ep[0].ua, ha)->state, SIPDP_DLG_S_ESTABLISHED);
+	finish(net);
+}
+
 /* ------------------------------------------------------------ Replaces */
 
 static int
@@ -861,6 +939,7 @@ main(void)
 		{ "bye_mid_transfer", test_bye_mid_transfer },
 		{ "transferee_expiry_notifies_timeout", test_transferee_expiry_notifies_timeout },
 		{ "transferee_ends_dialog_after_bye_wait", test_transferee_ends_dialog_after_bye_wait },
+		{ "bad_refers_refused_unknown_notify_481", test_bad_refers_refused },
 		{ "replaces_unmatched_481", test_replaces_unmatched_481 },
 		{ "replaces_early_only_486", test_replaces_early_only_486 },
 		{ "replaces_received_early_481", test_replaces_received_early_481 },
