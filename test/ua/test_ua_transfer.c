@@ -23,6 +23,8 @@
  *    exactly its 202 + expires (UNKNOWN, 408); a NOTIFY arriving later is
  *    answered 481, which ends the transferee's subscription but neither
  *    dialog (RFC 5057).
+ *  - notify_never_answered: Timer F ends the transferee's subscription, the
+ *    transferor's ends at its own expiry; no dialog is touched.
  *  - bye_mid_transfer: BYE while the target rings: both records freed,
  *    the call to the target goes on alone.
  *  - replaces_unmatched_481, replaces_early_only_486,
@@ -587,6 +589,39 @@ test_bye_mid_transfer(void)
 }
 
 static void
+test_notify_never_answered(void)
+{
+	struct uah_net *net = setup(3);
+	sipdp_handle_t ha, hb, x;
+	uint64_t t0;
+
+	call_ab(net, &ha, &hb);
+	xact[1] = XA_ACCEPT;
+	net->ep[2].answer = UAH_RING;
+	net->ep[1].drop_prefix = "NOTIFY";
+	net->ep[1].drop_prefix_n = 1000; /* the transferor never sees one */
+	t0 = net->now_us;
+	CU_ASSERT_EQUAL_FATAL(refer(net, ha, "sip:carol@192.0.2.3", 0, false, &x), 0);
+	uah_settle(net);
+	uah_run(net, t0 + 32 * UAH_SEC + 10 * UAH_MS);
+	/* Timer F (64*T1) ended the NOTIFY: Bob's subscription is gone */
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_count(net->ep[1].ua), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_stats(net->ep[1].ua)->subs_live, 0);
+	CU_ASSERT_EQUAL(xlast(1, SIPDP_UA_XFER_EV_ENDED)->result, SIPDP_UA_XFER_UNKNOWN);
+	/* Alice's ends at its own expiry, 60 s after the 202 */
+	CU_ASSERT_EQUAL(xcount(0, SIPDP_UA_XFER_EV_DONE), 0);
+	uah_run(net, t0 + 61 * UAH_SEC);
+	CU_ASSERT_EQUAL(xlast(0, SIPDP_UA_XFER_EV_DONE)->at_us, t0 + 60 * UAH_SEC);
+	CU_ASSERT_EQUAL(xlast(0, SIPDP_UA_XFER_EV_DONE)->result, SIPDP_UA_XFER_UNKNOWN);
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_count(net->ep[0].ua), 0);
+	/* both dialogs and the ringing call are untouched */
+	CU_ASSERT_PTR_NOT_NULL(sipdp_ua_dlg(net->ep[0].ua, ha));
+	CU_ASSERT_PTR_NOT_NULL(sipdp_ua_dlg(net->ep[1].ua, hb));
+	sipdp_ua_cancel(net->ep[1].ua, xcall[1], net->now_us);
+	finish(net);
+}
+
+static void
 test_transferee_expiry_notifies_timeout(void)
 {
 	struct uah_net *net;
@@ -937,6 +972,7 @@ main(void)
 		{ "notify_lost_retransmitted", test_notify_lost_retransmitted },
 		{ "expiry_then_481", test_expiry_then_481 },
 		{ "bye_mid_transfer", test_bye_mid_transfer },
+		{ "notify_never_answered", test_notify_never_answered },
 		{ "transferee_expiry_notifies_timeout", test_transferee_expiry_notifies_timeout },
 		{ "transferee_ends_dialog_after_bye_wait", test_transferee_ends_dialog_after_bye_wait },
 		{ "bad_refers_refused_unknown_notify_481", test_bad_refers_refused },
