@@ -57,6 +57,7 @@
 #include "sipdp_tsx.h"
 
 struct sipdp_ua; /* opaque, one per shard */
+struct sipdp_ua_xfer_params;
 
 /** Event types (struct sipdp_ua_event.type). */
 enum sipdp_ua_event_type {
@@ -140,6 +141,8 @@ struct sipdp_ua_params {
 	sipdp_ua_resolve_fn resolve; /**< may be NULL */
 	struct sipdp_ua_callbacks cb;
 	void *user;                 /**< passed to send, resolve and callbacks */
+	/** Call transfer (sipdp_ua_xfer.h), NULL: off. */
+	const struct sipdp_ua_xfer_params *xfer;
 };
 
 /** Counters (sipdp_ua_stats()). */
@@ -385,5 +388,7 @@ struct sipdp_tsx_table *sipdp_ua_tsx_table(const struct sipdp_ua *ua);
 int sipdp_ua_dump_dialog(const struct sipdp_ua *ua, sipdp_handle_t dlg, FILE *f);
 /** Print counters, tables and every dialog. Cold path. @return 0, -EIO. */
 int sipdp_ua_dump(const struct sipdp_ua *ua, FILE *f);
+
+#include "sipdp_ua_xfer.h"
 
 #endif /* SIPDP_UA_H */

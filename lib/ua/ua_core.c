@@ -29,6 +29,8 @@ ua_emit(struct sipdp_ua *ua, sipdp_ua_cb cb, uint8_t type, struct sipdp_dlg *d, 
 		.fork = d->role == SIPDP_DLG_UAC && sipdp_dlg_head(ua->dt, d) != d,
 	};
 
+	if (SIPDP_UNLIKELY(ua_sess(d)->xflags != 0))
+		ua_xfer_call_event(ua, d, type, status);
 	if (cb != NULL)
 		cb(ua->user, &ev);
 }
@@ -70,6 +72,8 @@ timer_cb(void *arg, const struct sipdp_timer_event *ev)
 		sipdp_tsx_timer_expired(ua->tt, ev, ua->now_us);
 	else if (ev->kind == UA_TIMER_KIND)
 		ua_timer_fire(ua, ev->user, ua->now_us);
+	else if (ev->kind == UA_XFER_TIMER_KIND)
+		ua_xfer_timer(ua, ev->user, ua->now_us);
 }
 
 void
@@ -147,6 +151,8 @@ ua_end(struct sipdp_ua *ua, struct sipdp_dlg *d, enum sipdp_dlg_reason reason, u
 		s->timer = SIPDP_TIMER_HANDLE_INVALID;
 	}
 	ua_mb_release(ua, &s->mbuf);
+	if (s->xsub != 0 || s->xflags != 0)
+		ua_xfer_dialog_end(ua, d, now_us);
 	sipdp_dlg_set_state(ua->dt, d, SIPDP_DLG_S_TERMINATED, ev, status, reason, now_us);
 	e = (struct sipdp_ua_event){
 		.type = SIPDP_UA_EV_TERMINATED,
@@ -231,6 +237,8 @@ on_timeout(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_u
 		ua_uac_response(ua, ev, now_us); /* msg == NULL: Timer B */
 	} else if (kind == UA_TK_REQ_OUT || kind == UA_TK_REINV_OUT) {
 		ua_indlg_response(ua, ev, now_us);
+	} else if (kind == UA_TK_REFER_OUT || kind == UA_TK_NOTIFY_OUT) {
+		ua_xfer_response(ua, ev, now_us);
 	}
 }
 
@@ -253,6 +261,8 @@ ua_tsx_event(void *user, const struct sipdp_tsx_event *ev)
 			ua_uac_response(ua, ev, now_us);
 		else if (kind == UA_TK_REINV_OUT || kind == UA_TK_REQ_OUT)
 			ua_indlg_response(ua, ev, now_us);
+		else if (kind == UA_TK_REFER_OUT || kind == UA_TK_NOTIFY_OUT)
+			ua_xfer_response(ua, ev, now_us);
 		/* BYE and CANCEL answers need nothing. */
 		break;
 	case SIPDP_TSX_EV_ACK:

@@ -59,7 +59,7 @@ sipdp_ua_create(const struct sipdp_ua_params *p, struct sipdp_ua **out)
 	ua->user = p->user;
 	ua->now_us = p->now_us;
 	tsx_cap = p->transactions ? p->transactions : 2 * p->dialogs;
-	timers = p->timers ? p->timers : p->dialogs + tsx_cap + 64;
+	timers = p->timers ? p->timers : p->dialogs + tsx_cap + 64 + ua_xfer_timers(p);
 	ua->tsx_cap = tsx_cap;
 	ua->mb_count = p->msgbufs ? p->msgbufs : SIPDP_MAX(16u, p->dialogs / 8);
 	ua->mb_size = p->msgbuf_size ? (p->msgbuf_size + 7u) & ~7u : 1536;
@@ -130,6 +130,9 @@ sipdp_ua_create(const struct sipdp_ua_params *p, struct sipdp_ua **out)
 	rc = sipdp_tsx_create(&tp, &ua->tt);
 	if (rc != 0)
 		goto fail;
+	rc = ua_xfer_create(ua, p);
+	if (rc != 0)
+		goto fail;
 	*out = ua;
 	return 0;
 fail:
@@ -142,6 +145,7 @@ sipdp_ua_destroy(struct sipdp_ua *ua)
 {
 	if (ua == NULL)
 		return;
+	ua_xfer_destroy(ua);
 	sipdp_tsx_destroy(ua->tt);
 	sipdp_dlg_destroy(ua->dt);
 	sipdp_timer_destroy(ua->wheel);

@@ -74,6 +74,9 @@ ua_indlg_request(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t
 	sipdp_tsx_set_user_ref(ua->tt, ev->tsx, h);
 	if (ua->resolve == NULL && ev->src)
 		d->peer = *ev->src;
+	if ((m->method == SIPDP_METHOD_REFER || m->method == SIPDP_METHOD_NOTIFY) && ua->xfer != NULL &&
+	    ua_xfer_request(ua, d, ev, now_us))
+		return;
 
 	if (m->method == SIPDP_METHOD_BYE) {
 		answer(ua, ev->tsx, d, 200, SIPDP_STR_NULL, now_us);

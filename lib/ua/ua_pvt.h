@@ -16,6 +16,8 @@
 
 /* Timer kind of dialog timers on the shared wheel (tsx uses its own). */
 #define UA_TIMER_KIND 0x64u
+/* Timer kind of transfer subscriptions (ua_subs.c). */
+#define UA_XFER_TIMER_KIND 0x78u
 
 /* Build scratch: the largest message we build. */
 #define UA_OUT_LEN 8192u
@@ -31,6 +33,9 @@ enum ua_tk {
 	UA_TK_BYE_OUT,
 	UA_TK_CANCEL_OUT,
 	UA_TK_REQ_OUT,    /* app request: ref = req_ref */
+	UA_TK_REFER_OUT,  /* our REFER: ref = transfer handle (ua_refer.c) */
+	UA_TK_NOTIFY_OUT, /* our NOTIFY: ref = transfer handle (ua_subs.c) */
+	UA_TK_XFER_IN,    /* a REFER or NOTIFY the transfer code answers */
 };
 
 struct ua_tside {
@@ -71,7 +76,14 @@ struct ua_sess {
 	uint32_t retx_ms;
 	uint32_t ack_cseq;           /* CSeq of the INVITE whose 2xx is (to be) ACKed */
 	uint32_t inv_cseq;           /* CSeq of our INVITE in progress */
+	/* call transfer (ua_subs.c, ua_refer.c, ua_replaces.c) */
+	uint32_t xsub;               /* first transfer record of this dialog, index+1 */
+	uint16_t xflags;             /* UX_* */
+	sipdp_handle_t xlink;        /* UX_CALL: transfer; UX_REPLACING: replaced dialog */
 };
+
+#define UX_CALL      0x0001u /* INVITE sent by a transferee for a REFER */
+#define UX_REPLACING 0x0002u /* INVITE received with a matching Replaces */
 
 struct sipdp_ua {
 	struct sipdp_dlg_table *dt;
@@ -111,6 +123,7 @@ struct sipdp_ua {
 	struct sipdp_msg *msg;       /* parse scratch */
 	char *out;                   /* build scratch, UA_OUT_LEN */
 	char *out2;                  /* second scratch (ACK/BYE while out is busy) */
+	struct ua_xfer *xfer;        /* call transfer, NULL when off */
 };
 
 static inline struct ua_sess *
@@ -189,5 +202,20 @@ int ua_send_cancel(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
 /* in dialog (ua_indlg.c) */
 void ua_indlg_request(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
 void ua_indlg_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
+
+/* call transfer (ua_subs.c, ua_refer.c, ua_replaces.c, ua_xfer_create.c) */
+int ua_xfer_create(struct sipdp_ua *ua, const struct sipdp_ua_params *p);
+void ua_xfer_destroy(struct sipdp_ua *ua);
+uint32_t ua_xfer_timers(const struct sipdp_ua_params *p);
+/* REFER or NOTIFY in @d: true when handled here. */
+bool ua_xfer_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_event *ev,
+		     uint64_t now_us);
+void ua_xfer_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
+void ua_xfer_timer(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us);
+void ua_xfer_dialog_end(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
+void ua_xfer_call_event(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t type, uint16_t status);
+/* INVITE with Replaces: 0 (@replaced set, maybe invalid) or the status to refuse with. */
+uint16_t ua_replaces_check(struct sipdp_ua *ua, const struct sipdp_msg *m, sipdp_handle_t *replaced);
+void ua_replaces_bind(struct sipdp_ua *ua, struct sipdp_dlg *d, sipdp_handle_t replaced);
 
 #endif /* SIPDP_UA_PVT_H */

@@ -33,7 +33,8 @@ ua_uas_invite(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t no
 	struct sipdp_cseq cs;
 	struct sipdp_dlg *d;
 	struct ua_sess *s;
-	sipdp_handle_t h;
+	sipdp_handle_t h, replaced = SIPDP_HANDLE_INVALID;
+	uint16_t code;
 	int rc;
 
 	if (sipdp_msg_from(m, &from) != 0 || !sipdp_str_present(from.tag) || from.tag.len == 0 ||
@@ -52,6 +53,11 @@ ua_uas_invite(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t no
 		} else {
 			refuse(ua, ev->tsx, 482, now_us); /* §8.2.2.2 */
 		}
+		return;
+	}
+	if (SIPDP_UNLIKELY(m->first[SIPDP_HDR_REPLACES] != 0) && ua->xfer != NULL &&
+	    (code = ua_replaces_check(ua, m, &replaced)) != 0) {
+		refuse(ua, ev->tsx, code, now_us); /* RFC 3891 §3 */
 		return;
 	}
 	rc = sipdp_dlg_alloc(ua->dt, SIPDP_DLG_UAS, now_us, &d, &h);
@@ -75,6 +81,12 @@ ua_uas_invite(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t no
 	ua_side(ua, ev->tsx)->kind = UA_TK_INV_IN;
 	sipdp_tsx_set_user_ref(ua->tt, ev->tsx, h);
 	ua->stats.calls_in++;
+	if (SIPDP_UNLIKELY(replaced != SIPDP_HANDLE_INVALID)) {
+		ua_replaces_bind(ua, d, replaced);
+		d = ua_get(ua, h);
+		if (d == NULL)
+			return;
+	}
 
 	ua_emit(ua, ua->cb.on_incoming, SIPDP_UA_EV_INCOMING, d, 0, m, ev->src);
 
