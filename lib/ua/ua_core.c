@@ -47,6 +47,7 @@ ua_timer_update(struct sipdp_ua *ua, struct sipdp_dlg *d)
 		at = s->ackwait_at;
 	if (s->glare_at && (!at || s->glare_at < at))
 		at = s->glare_at;
+	at = ua_ext_due(&s->x, at);
 	if (at == s->armed_at && (at == 0 || s->timer != SIPDP_TIMER_HANDLE_INVALID))
 		return;
 	if (s->timer != SIPDP_TIMER_HANDLE_INVALID) {
@@ -113,6 +114,10 @@ ua_timer_fire(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us)
 		if (d == NULL)
 			return;
 	}
+	ua_ext_fire(ua, d, now_us); /* may end the dialog */
+	d = ua_get(ua, h);
+	if (d == NULL)
+		return;
 	ua_timer_update(ua, d);
 }
 
@@ -147,6 +152,7 @@ ua_end(struct sipdp_ua *ua, struct sipdp_dlg *d, enum sipdp_dlg_reason reason, u
 		s->timer = SIPDP_TIMER_HANDLE_INVALID;
 	}
 	ua_mb_release(ua, &s->mbuf);
+	ua_ext_end(ua, d);
 	sipdp_dlg_set_state(ua->dt, d, SIPDP_DLG_S_TERMINATED, ev, status, reason, now_us);
 	e = (struct sipdp_ua_event){
 		.type = SIPDP_UA_EV_TERMINATED,

@@ -13,9 +13,13 @@
 #include "sipdp_timer.h"
 #include "sipdp_tsx.h"
 #include "sipdp_ua.h"
+#include "ua_ext_pvt.h"
 
 /* Timer kind of dialog timers on the shared wheel (tsx uses its own). */
 #define UA_TIMER_KIND 0x64u
+
+/* Header lines the extensions add to one message. */
+#define UA_XBUF_LEN 320u
 
 /* Build scratch: the largest message we build. */
 #define UA_OUT_LEN 8192u
@@ -71,6 +75,7 @@ struct ua_sess {
 	uint32_t retx_ms;
 	uint32_t ack_cseq;           /* CSeq of the INVITE whose 2xx is (to be) ACKed */
 	uint32_t inv_cseq;           /* CSeq of our INVITE in progress */
+	struct ua_ext x;             /* PRACK, UPDATE, session timers (ua_ext_pvt.h) */
 };
 
 struct sipdp_ua {
@@ -111,6 +116,13 @@ struct sipdp_ua {
 	struct sipdp_msg *msg;       /* parse scratch */
 	char *out;                   /* build scratch, UA_OUT_LEN */
 	char *out2;                  /* second scratch (ACK/BYE while out is busy) */
+
+	/* extensions: policy (params) and header lines the next message built
+	 * gets (set just before a build, cleared by its setter right after) */
+	uint8_t rel100, refresher;
+	uint32_t se_s, min_se_s;
+	struct sipdp_str xhdr;
+	char xbuf[UA_XBUF_LEN];
 };
 
 static inline struct ua_sess *
@@ -189,5 +201,35 @@ int ua_send_cancel(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
 /* in dialog (ua_indlg.c) */
 void ua_indlg_request(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
 void ua_indlg_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
+
+/* extensions: hooks called from the core files (ua_ext.c, ua_prack.c,
+ * ua_update.c, ua_session_timer.c) */
+void ua_ext_fire(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
+void ua_ext_end(struct sipdp_ua *ua, struct sipdp_dlg *d);
+/* UAS, new INVITE: true when refused here (420, 421, 422). */
+bool ua_ext_uas_check(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
+void ua_ext_uas_init(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg *m);
+/* UAS ring/accept: true when the extension handled it (*rc is the result). */
+bool ua_prack_ring(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct sipdp_str extra,
+		   struct sipdp_str ctype, struct sipdp_str body, uint64_t now_us, int *rc);
+bool ua_ext_accept(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct sipdp_str extra,
+		   struct sipdp_str ctype, struct sipdp_str body, uint64_t now_us, int *rc);
+/* UAC */
+void ua_ext_invite(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_ua_invite *inv);
+bool ua_prack_rx_1xx(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg *m);
+void ua_prack_after_1xx(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us);
+bool ua_st_retry_422(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_tsx_event *ev,
+		     uint64_t now_us);
+void ua_ext_uac_2xx(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg *m,
+		    uint64_t now_us);
+/* in dialog */
+bool ua_ext_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_event *ev,
+		    uint64_t now_us);
+void ua_ext_req_hdrs(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t method);
+void ua_ext_respond_pre(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t method, uint16_t status);
+void ua_ext_responded(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t method, uint16_t status,
+		      uint64_t now_us);
+bool ua_ext_response(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct ua_tside *side,
+		     const struct sipdp_msg *m, uint16_t st, uint64_t now_us);
 
 #endif /* SIPDP_UA_PVT_H */
