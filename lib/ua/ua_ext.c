@@ -135,7 +135,10 @@ ua_ext_uas_check(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t
 		while (sipdp_list_next(&cur, &tag) == 1) {
 			if (tag_supported(ua, tag))
 				continue;
-			UX_PUT(ua, bad ? ", " : "Unsupported: ");
+			if (bad)
+				UX_PUT(ua, ", ");
+			else
+				UX_PUT(ua, "Unsupported: ");
 			ux_put(ua, tag.p, tag.len);
 			bad = true;
 		}
@@ -477,10 +480,16 @@ ua_ext_response(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct ua_tside 
 		ua_st_got_2xx(ua, d, m, true, now_us);
 	if (!internal)
 		return false;
+	if (side->ref == SIPDP_UA_REF_INTERNAL + 1)
+		return true; /* a PRACK's fate does not decide the INVITE's */
 	if (st == 408 || st == 481) {
-		/* RFC 4028 §10, RFC 3261 §12.2.1.2: the session is gone. */
-		ua_end(ua, d, st == 408 ? SIPDP_DLG_R_TIMEOUT : SIPDP_DLG_R_REJECTED, st,
-		       SIPDP_DLG_EV_RX_FINAL, now_us);
+		/* RFC 4028 §10: the refresh failed for good: BYE. */
+		sipdp_handle_t h = sipdp_dlg_handle(ua->dt, d);
+		ua_send_bye(ua, d, now_us);
+		d = ua_get(ua, h);
+		if (d != NULL)
+			ua_end(ua, d, st == 408 ? SIPDP_DLG_R_TIMEOUT : SIPDP_DLG_R_REJECTED, st,
+			       SIPDP_DLG_EV_TX_BYE, now_us);
 		return true;
 	}
 	if (st == 422 && m != NULL && (x->xf & UX_ST_ON)) {
