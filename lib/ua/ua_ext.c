@@ -446,8 +446,10 @@ ua_ext_responded(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t method, uint1
 
 	if (status < 200)
 		return;
-	if (method == SIPDP_METHOD_UPDATE && x->oa == UA_OA_REMOTE)
+	if (method == SIPDP_METHOD_UPDATE && (x->xf & UX_UPD_IN)) {
+		x->xf &= ~(uint32_t)UX_UPD_IN;
 		x->oa = UA_OA_NONE; /* answered, or refused: no offer pending */
+	}
 	if (!(x->xf & UX_PEND))
 		return;
 	x->xf &= ~(uint32_t)UX_PEND;

@@ -26,6 +26,7 @@
 #define UX_OA_INIT    0x4000u /* oa is set for this dialog (forks: lazily) */
 #define UX_PEND       0x8000u /* a 2xx with our Session-Expires is being sent */
 #define UX_PEND_WE    0x10000u /* ... naming us the refresher */
+#define UX_UPD_IN     0x20000u /* the peer's UPDATE offer is unanswered */
 
 /* Offer/answer state of a dialog (RFC 3264 as used by 3262/3311). */
 enum ua_oa {

@@ -57,7 +57,7 @@ ua_update_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_t
 			ux_answer(ua, ev->tsx, d, 491, now_us);
 			return true;
 		}
-		if (x->oa == UA_OA_REMOTE || (s->flags & US_REINV_IN)) {
+		if (x->oa == UA_OA_REMOTE || (x->xf & UX_UPD_IN) || (s->flags & US_REINV_IN)) {
 			/* §5.2: the peer's previous offer is unanswered. */
 			ua->stats.update_500++;
 			ux_reset(ua);
@@ -78,6 +78,7 @@ ua_update_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_t
 			return true;
 		}
 		x->oa = UA_OA_REMOTE;
+		x->xf |= UX_UPD_IN;
 		return false;
 	}
 	/* No offer: a session refresh or a target refresh. §5.2: the 2xx
