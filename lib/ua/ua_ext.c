@@ -312,9 +312,12 @@ ua_ext_invite(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_ua_in
 			memcpy(p, &el, 2);
 			memcpy(p + 2, &cl, 2);
 			memcpy(p + 4, &bl, 4);
-			memcpy(p + 8, inv->extra.p, el);
-			memcpy(p + 8 + el, inv->ctype.p, cl);
-			memcpy(p + 8 + el + cl, inv->body.p, bl);
+			if (el)
+				memcpy(p + 8, inv->extra.p, el);
+			if (cl)
+				memcpy(p + 8 + el, inv->ctype.p, cl);
+			if (bl)
+				memcpy(p + 8 + el + cl, inv->body.p, bl);
 		} else {
 			ua->stats.no_msgbuf++;
 		}

@@ -112,10 +112,12 @@ ua_st_arm(struct sipdp_ua *ua, struct sipdp_dlg *d, uint32_t n, bool we, uint64_
 		x->xf |= UX_ST_WE;
 	else
 		x->xf &= ~(uint32_t)UX_ST_WE;
-	/* §10: the refresher refreshes at half the interval; without a
-	 * refresh either side ends the session min(32, n/3) s early. */
+	/* §10: the refresher refreshes at half the interval; the other side
+	 * ends an unrefreshed session min(32, n/3) s before it expires. The
+	 * refresher learns of a failed refresh from its transaction (BYE on
+	 * 408/481); its own deadline is only the backstop at n. */
 	x->at1 = we ? now_us + (uint64_t)n * 500000u : 0;
-	x->at2 = now_us + (uint64_t)(n - SIPDP_MIN(32u, n / 3)) * 1000000u;
+	x->at2 = now_us + (uint64_t)(we ? n : n - SIPDP_MIN(32u, n / 3)) * 1000000u;
 	ua_timer_update(ua, d);
 }
 
