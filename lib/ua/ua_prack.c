@@ -39,6 +39,8 @@ ua_prack_ring(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct 
 	UX_PUT(ua, "\r\n");
 	len = ua_respond_tsx(ua, s->inv_tsx, d, status, extra, ctype, body, true, now_us);
 	ua->xhdr = SIPDP_STR_NULL;
+	if (len >= 0)
+		x->rseq = rseq; /* on the wire: the next one counts from it */
 	if (len < 0 || (uint32_t)len > ua->mb_size) {
 		ua->mb_free[ua->mb_nfree++] = mb - 1;
 		if (len >= 0)
@@ -49,7 +51,6 @@ ua_prack_ring(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct 
 	memcpy(ua_mb(ua, mb), ua->out, (size_t)len);
 	x->mb = mb;
 	x->mlen = (uint16_t)len;
-	x->rseq = rseq;
 	x->xf |= UX_REL_PEND;
 	x->rel_ms = ua->t1_ms;
 	x->at1 = now_us + (uint64_t)ua->t1_ms * 1000u;
@@ -88,7 +89,7 @@ ua_prack_fire(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us)
 		ua_end(ua, d, SIPDP_DLG_R_TIMEOUT, 504, SIPDP_DLG_EV_TIMEOUT, now_us);
 		return;
 	}
-	if (x->at1 && x->at1 <= now_us) {
+	if (x->at1 && x->at1 <= now_us && x->mb) {
 		const char *p = ua_mb(ua, x->mb);
 		uint16_t st = (uint16_t)((p[8] - '0') * 100 + (p[9] - '0') * 10 + (p[10] - '0'));
 		/* Scheduled from the due time, like the 2xx train. */

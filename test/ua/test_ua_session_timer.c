@@ -64,6 +64,24 @@ tw_min600(struct sipdp_ua_params *p)
 	p->cb.on_ext = p->cb.on_incoming;
 }
 
+/* Every kept message buffer is back in the pool (from the operator dump). */
+static bool
+msgbufs_all_free(const struct sipdp_ua *ua)
+{
+	char *text = NULL, *p;
+	size_t len = 0;
+	unsigned nfree = 0, count = 1;
+	FILE *f = open_memstream(&text, &len);
+
+	sipdp_ua_dump(ua, f);
+	fclose(f);
+	p = strstr(text, "msgbufs_free=");
+	if (p != NULL)
+		sscanf(p, "msgbufs_free=%u/%u", &nfree, &count);
+	free(text);
+	return p != NULL && nfree == count;
+}
+
 static void
 assert_idle(struct uah_net *net, uint64_t until)
 {
@@ -72,6 +90,7 @@ assert_idle(struct uah_net *net, uint64_t until)
 		CU_ASSERT_EQUAL(sipdp_ua_dialog_count(net->ep[i].ua), 0);
 		CU_ASSERT_EQUAL(sipdp_ua_tsx_count(net->ep[i].ua), 0);
 		CU_ASSERT_EQUAL(sipdp_ua_timer_count(net->ep[i].ua), 0);
+		CU_ASSERT(msgbufs_all_free(net->ep[i].ua));
 	}
 }
 
