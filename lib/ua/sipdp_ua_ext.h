@@ -101,10 +101,13 @@ int sipdp_ua_update(struct sipdp_ua *ua, sipdp_handle_t dlg, struct sipdp_str ex
 		    struct sipdp_str ctype, struct sipdp_str body, uint64_t req_ref, uint64_t now_us);
 
 /**
- * UAS: per-call session timer settings, from on_incoming before
- * sipdp_ua_accept(): @p expires_s the interval to use when the UAC did not
- * ask for one (0: stack default, UINT32_MAX: no timer for this call),
- * @p refresher who refreshes when the UAC left it open.
+ * UAS: per-call session timer settings, before sipdp_ua_accept():
+ * @p expires_s the interval to use when the UAC did not ask for one
+ * (0: stack default, or 1800 on a stack without timers; UINT32_MAX: no
+ * timer for this call), @p refresher who refreshes when the UAC left it
+ * open. On a stack without timers call it from on_incoming: only then can
+ * the INVITE's Session-Expires, Min-SE, Supported and Allow still be read
+ * (later, the UAC is taken as one without timer support).
  * @return 0; -ENOENT; -EINVAL (not a UAS dialog still unanswered).
  */
 int sipdp_ua_session_timer(struct sipdp_ua *ua, sipdp_handle_t dlg, uint32_t expires_s,

@@ -188,13 +188,17 @@ ua_ext_uas_init(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg
 	x->se = ua->se_s;
 	x->min_se = ua->min_se_s;
 	x->pref = ua->refresher;
-	if (ua->se_s)
-		x->xf |= UX_ST_CFG;
 	if (ua->rel100 != SIPDP_UA_100REL_OFF &&
 	    (sipdp_msg_has_option(m, SIPDP_HDR_REQUIRE, SIPDP_STR("100rel")) ||
 	     sipdp_msg_has_option(m, SIPDP_HDR_SUPPORTED, SIPDP_STR("100rel"))))
 		x->xf |= UX_REL_PEER;
-	ua_st_note_request(ua, d, m);
+	/* The option lists are read only when timers are on: a stack
+	 * without them pays nothing per call (sipdp_ua_session_timer()
+	 * reads them when it turns a timer on for one call). */
+	if (ua->se_s) {
+		x->xf |= UX_ST_CFG;
+		ua_st_note_request(ua, d, m);
+	}
 }
 
 bool
@@ -359,13 +363,14 @@ ua_ext_uac_2xx(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg 
 		ua_mb_release(ua, &ua_sess(head)->x.mb); /* no 422 retry any more */
 	x->oa = UA_OA_NONE;
 	x->xf &= ~(uint32_t)UX_PRACK_DUE;
+	if (!(x->xf & UX_ST_CFG))
+		return; /* the peer's options matter to the session timer only */
 	if (sipdp_list_has_token(sipdp_msg_hdr_value(m, SIPDP_HDR_ALLOW), SIPDP_STR("UPDATE")))
 		x->xf |= UX_PEER_UPD;
 	if (sipdp_msg_has_option(m, SIPDP_HDR_REQUIRE, SIPDP_STR("timer")) ||
 	    sipdp_msg_has_option(m, SIPDP_HDR_SUPPORTED, SIPDP_STR("timer")))
 		x->xf |= UX_PEER_TIMER;
-	if (x->xf & UX_ST_CFG)
-		ua_st_got_2xx(ua, d, m, false, now_us);
+	ua_st_got_2xx(ua, d, m, false, now_us);
 }
 
 /* ---------------------------------------------------------- in dialog */
@@ -535,6 +540,8 @@ sipdp_ua_session_timer(struct sipdp_ua *ua, sipdp_handle_t h, uint32_t expires_s
 		return -EINVAL;
 	x = &ua_sess(d)->x;
 	x->pref = refresher;
+	if (ua->se_s == 0 && ua->cur_req != NULL && ua->cur_tsx == ua_sess(d)->inv_tsx)
+		ua_st_note_request(ua, d, ua->cur_req);
 	if (expires_s == UINT32_MAX) {
 		x->xf &= ~(uint32_t)UX_ST_CFG;
 		return 0;

@@ -19,6 +19,8 @@
  *    lacks timers; no timer when the UAS lacks them (§7.2).
  *  - expiry_bye_at_exact_ms: a 90 s session never refreshed: the
  *    non-refresher sends BYE at 60 s sharp.
+ *  - per_call_timer_on_a_stack_without_timers: sipdp_ua_session_timer()
+ *    from on_incoming still negotiates with the INVITE's headers.
  * Every scenario ends with no dialog, transaction or timer left.
  */
 #include <stdio.h>
@@ -310,6 +312,40 @@ test_election(void)
 }
 
 static void
+timer_for_this_call(struct uah_ep *ep, const struct sipdp_ua_event *ev)
+{
+	if (ev->type == SIPDP_UA_EV_INCOMING)
+		CU_ASSERT_EQUAL(sipdp_ua_session_timer(ep->ua, ev->dlg, 0, SIPDP_UA_REFRESHER_UAC), 0);
+}
+
+/* A stack without timers turns one on for a call from on_incoming: the
+ * INVITE's Session-Expires and Supported: timer are still honoured. */
+static void
+test_per_call_on_plain_stack(void)
+{
+	struct uah_net *net = uah_new();
+	struct uah_ep *a = uah_add(net, 8, tw_120), *b = uah_add(net, 8, NULL);
+	struct sipdp_ua_session_info ia, ib;
+	sipdp_handle_t ha, hb;
+
+	b->on_event = timer_for_this_call;
+	CU_ASSERT_EQUAL_FATAL(uah_invite(a, 1, &ha), 0);
+	uah_settle(net);
+	hb = b->last_incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_accept(b->ua, hb, 200, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL,
+					net->now_us), 0);
+	uah_settle(net);
+	CU_ASSERT(has(uah_nth(net, 1, "SIP/2.0 200", 0), "\r\nSession-Expires: 120;refresher=uac\r\nRequire: timer\r\n"));
+	CU_ASSERT_EQUAL(sipdp_ua_session_info(a->ua, ha, &ia), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_session_info(b->ua, hb, &ib), 0);
+	CU_ASSERT(ia.we_refresh && !ib.we_refresh);
+	CU_ASSERT_EQUAL(ib.expires_s, 120);
+	CU_ASSERT_EQUAL(sipdp_ua_bye(b->ua, hb, net->now_us), 0);
+	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_free(net);
+}
+
+static void
 test_expiry_exact(void)
 {
 	struct uah_net *net = uah_new();
@@ -342,6 +378,7 @@ static struct sipdp_test_case cases[] = {
 	{ "retry_after_422_with_larger_interval", test_422 },
 	{ "refresher_election_rules", test_election },
 	{ "expiry_bye_at_exact_ms", test_expiry_exact },
+	{ "per_call_timer_on_a_stack_without_timers", test_per_call_on_plain_stack },
 	{ NULL, NULL }
 };
 
