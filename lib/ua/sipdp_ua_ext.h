@@ -95,7 +95,8 @@ int sipdp_ua_prack(struct sipdp_ua *ua, sipdp_handle_t dlg, struct sipdp_str cty
  * Session-Expires is added when the dialog runs a session timer.
  * @return 0; -ENOENT; -EINVAL (no dialog yet: no To tag; terminated);
  *         -EBUSY (an offer is unanswered either way, or a re-INVITE is in
- *         progress, §5.1); -ENOSPC; -EMSGSIZE.
+ *         progress, §5.1); -EAGAIN (an offer during the RFC 3261 §14.1
+ *         wait after a 491: on_glare_retry ends it); -ENOSPC; -EMSGSIZE.
  */
 int sipdp_ua_update(struct sipdp_ua *ua, sipdp_handle_t dlg, struct sipdp_str extra,
 		    struct sipdp_str ctype, struct sipdp_str body, uint64_t req_ref, uint64_t now_us);

@@ -484,6 +484,15 @@ ua_ext_response(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct ua_tside 
 	if (method == SIPDP_METHOD_UPDATE && (x->xf & UX_UPD_OFFER) && !internal) {
 		x->xf &= ~(uint32_t)UX_UPD_OFFER;
 		x->oa = UA_OA_NONE;
+		if (st == 491) {
+			/* RFC 3311 §5.1: retry as RFC 3261 §14.1 says: the
+			 * Call-ID owner waits 2.1-4 s, the other 0-2 s. */
+			uint64_t r = sipdp_dlg_prf(ua->dt, ++ua->glare_ctr, 0x757064676cull);
+			uint32_t ms = d->role == SIPDP_DLG_UAC ? 2100u + (uint32_t)(r % 191u) * 10u
+							       : (uint32_t)(r % 201u) * 10u;
+			ua_sess(d)->glare_at = now_us + (uint64_t)ms * 1000u;
+			ua_timer_update(ua, d);
+		}
 	}
 	if (m != NULL && st < 300 && (method == SIPDP_METHOD_UPDATE || method == SIPDP_METHOD_INVITE) &&
 	    (x->xf & (UX_ST_ON | UX_ST_CFG)))

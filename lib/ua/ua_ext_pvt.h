@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ua_ext.xf */
 #define UX_REL_PEER   0x0001u /* UAS: the INVITE supports/requires 100rel */
@@ -89,6 +90,9 @@ void ux_emit(struct sipdp_ua *ua, uint8_t type, struct sipdp_dlg *d, uint16_t st
 	     const struct sipdp_msg *m);
 void ux_answer(struct sipdp_ua *ua, sipdp_handle_t tsx, struct sipdp_dlg *d, uint16_t code,
 	       uint64_t now_us);
+
+/* ua_ext_dump.c: one line of counters for sipdp_ua_dump(). @return 0, -EIO. */
+int ua_ext_dump(const struct sipdp_ua *ua, FILE *f);
 
 /* ua_prack.c */
 void ua_prack_fire(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);

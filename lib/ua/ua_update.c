@@ -25,6 +25,8 @@ sipdp_ua_update(struct sipdp_ua *ua, sipdp_handle_t h, struct sipdp_str extra, s
 	if (body.len && (x->oa != UA_OA_NONE || (x->xf & UX_UPD_OFFER) ||
 			 (ua_sess(d)->flags & (US_REINV_OUT | US_REINV_IN))))
 		return -EBUSY; /* §5.1 */
+	if (body.len && ua_sess(d)->glare_at)
+		return -EAGAIN; /* the §14.1 wait after a 491 */
 	rc = sipdp_ua_request(ua, h, s_update, extra, ctype, body, req_ref, now_us);
 	if (rc != 0)
 		return rc;

@@ -11,7 +11,9 @@
  *    is answered in a reliable 183 (and PRACKed), UPDATE from the UAC and
  *    from the UAS inside the early dialog; the call then completes.
  *  - update_glare_491_both_sides: §5.2: crossing UPDATE offers are both
- *    refused with 491 and both senders see it.
+ *    refused with 491 and both senders see it; §5.1: each waits as RFC
+ *    3261 §14.1 says (Call-ID owner 2.1-4 s, the other 0-2 s, 10 ms units)
+ *    before offering again.
  *  - update_offer_pending_500_retry_after: §5.2: an offer arriving while
  *    the peer's previous offer is unanswered gets 500 with Retry-After
  *    0-10 s; the first one is then answered normally.
@@ -189,6 +191,7 @@ test_glare(void)
 	struct uah_net *net = uah_new();
 	struct uah_ep *a = uah_add(net, 8, NULL), *b = uah_add(net, 8, NULL);
 	sipdp_handle_t ha, hb;
+	uint64_t t0, ga, gb;
 
 	ha = call_up(net, a, b, &hb);
 	CU_ASSERT_EQUAL(sipdp_ua_update(a->ua, ha, SIPDP_STR_NULL, ct, offer, 1, net->now_us), 0);
@@ -202,6 +205,16 @@ test_glare(void)
 	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_REQUEST), 0);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(a->ua)->update_491, 1);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->update_491, 1);
+	/* RFC 3261 §14.1 wait: the Call-ID owner (a) 2.1-4 s, b 0-2 s */
+	t0 = net->now_us;
+	CU_ASSERT_EQUAL(sipdp_ua_update(b->ua, hb, SIPDP_STR_NULL, ct, offer, 3, net->now_us), -EAGAIN);
+	uah_run(net, t0 + 4001 * UAH_MS);
+	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_GLARE_RETRY), 1);
+	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_GLARE_RETRY), 1);
+	ga = uah_evlast(a, SIPDP_UA_EV_GLARE_RETRY)->at_us - t0;
+	gb = uah_evlast(b, SIPDP_UA_EV_GLARE_RETRY)->at_us - t0;
+	CU_ASSERT(ga >= 2100 * UAH_MS && ga <= 4000 * UAH_MS && ga % (10 * UAH_MS) == 0);
+	CU_ASSERT(gb <= 2000 * UAH_MS && gb % (10 * UAH_MS) == 0);
 	/* both offers are over: either side may offer again */
 	CU_ASSERT_EQUAL(sipdp_ua_update(b->ua, hb, SIPDP_STR_NULL, ct, offer, 3, net->now_us), 0);
 	uah_settle(net);
