@@ -138,6 +138,16 @@ test_retransmit_then_504(void)
 	CU_ASSERT_EQUAL(sipdp_ua_stats(a->ua)->rel1xx_dropped, 6);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(uah_evlast(a, SIPDP_UA_EV_FAILED));
 	CU_ASSERT_EQUAL(uah_evlast(a, SIPDP_UA_EV_FAILED)->status, 504);
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		CU_ASSERT_EQUAL(sipdp_ua_dump(b->ua, f), 0);
+		fclose(f);
+		CU_ASSERT(strstr(text, "ua-ext: rel100=1 ") != NULL);
+		CU_ASSERT(strstr(text, " rel1xx_out=1 rel1xx_retx=6 rel1xx_timeouts=1 ") != NULL);
+		free(text);
+	}
 	assert_idle(net, t0 + 120 * UAH_SEC);
 	uah_free(net);
 }
