@@ -45,8 +45,8 @@
  *    sends one, and the side that runs the timer alone keeps it. A 422 is
  *    retried once with Session-Expires raised to its Min-SE (§7.4). The
  *    refresher refreshes at half the interval, with UPDATE when the peer's
- *    Allow lists UPDATE, else with a re-INVITE (without body: see
- *    docs/api.md); both sides send BYE at interval - min(32, interval/3)
+ *    Allow lists UPDATE, else with a re-INVITE (SIPDP_UA_EV_REFRESH_DUE
+ *    lets the application send it with its SDP); both sides send BYE at interval - min(32, interval/3)
  *    seconds after the last refresh when none succeeded (stats
  *    session_expiries, reason TIMEOUT). Every 2xx to a re-INVITE or UPDATE,
  *    either way, re-arms the timer.
@@ -76,6 +76,10 @@ enum sipdp_ua_refresher {
 #define SIPDP_UA_EV_PRACK 0x40           /**< UAS: a PRACK matched our reliable 1xx (msg) */
 #define SIPDP_UA_EV_SESSION_REFRESHED 0x41 /**< a session refresh succeeded (status: interval s) */
 #define SIPDP_UA_EV_SESSION_EXPIRED 0x42 /**< no refresh in time: BYE sent, on_terminated follows */
+/** We must refresh and the peer lacks UPDATE: call sipdp_ua_reinvite()
+ *  with the session's SDP from this callback; otherwise the UA sends a
+ *  re-INVITE without body when it returns. */
+#define SIPDP_UA_EV_REFRESH_DUE 0x43
 
 /** req_ref values reserved for the UA's own requests. */
 #define SIPDP_UA_REF_INTERNAL 0xfffffffffffff000ull

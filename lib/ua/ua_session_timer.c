@@ -173,6 +173,12 @@ st_refresh(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us)
 		if (rc == 0)
 			ua->stats.update_out++;
 	} else {
+		/* A re-INVITE should repeat the session description (§10):
+		 * only the application has it. */
+		ux_emit(ua, SIPDP_UA_EV_REFRESH_DUE, d, (uint16_t)SIPDP_MIN(x->se, 65535u), NULL);
+		d = ua_get(ua, h);
+		if (d == NULL || (ua_sess(d)->flags & US_REINV_OUT))
+			return; /* gone, or refreshed by the application */
 		rc = sipdp_ua_reinvite(ua, h, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL,
 				       SIPDP_UA_REF_INTERNAL + 3, now_us);
 	}

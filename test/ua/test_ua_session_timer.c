@@ -11,7 +11,9 @@
  *    stop reaching the peer it sends BYE at expires - min(32, expires/3).
  *  - refresh_by_reinvite_peer_without_update: §9: a UAC without timers
  *    (and without UPDATE in Allow): the UAS is the refresher, no
- *    Require: timer, refreshes by re-INVITE every half interval alone.
+ *    Require: timer, refreshes by re-INVITE every half interval alone;
+ *    §10: the application may send that re-INVITE with its SDP when told
+ *    (SIPDP_UA_EV_REFRESH_DUE), and its 2xx re-arms the timer.
  *  - retry_after_422_with_larger_interval: §7.4: 422 with Min-SE, the
  *    INVITE re-sent (CSeq + 1) with Session-Expires and Min-SE raised.
  *  - refresher_election_rules: §9: the UAC's choice; the UAS's pick when
@@ -166,6 +168,16 @@ test_update_refresh(void)
 }
 
 static void
+refresh_with_sdp(struct uah_ep *ep, const struct sipdp_ua_event *ev)
+{
+	if (ev->type == SIPDP_UA_EV_REFRESH_DUE)
+		CU_ASSERT_EQUAL(sipdp_ua_reinvite(ep->ua, ev->dlg, SIPDP_STR_NULL,
+						  SIPDP_STR("application/sdp"),
+						  SIPDP_STR("v=0\r\no=b 1 1 IN IP4 192.0.2.2\r\n"), 42,
+						  ep->net->now_us), 0);
+}
+
+static void
 test_reinvite_refresh(void)
 {
 	struct uah_net *net = uah_new();
@@ -197,8 +209,21 @@ test_reinvite_refresh(void)
 	CU_ASSERT_EQUAL(uah_count(net, 1, "ACK "), 2);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->session_refreshes, 2);
 	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_RESPONSE), 0); /* the UA's own */
+	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_REFRESH_DUE), 2);
+	CU_ASSERT(!has(uah_nth(net, 1, "INVITE ", 1), "Content-Type"));
 	CU_ASSERT_EQUAL(sipdp_ua_session_info(b->ua, hb, &ib), 0);
 	CU_ASSERT_EQUAL(ib.refresh_at, t0 + 180 * UAH_SEC);
+	/* the application refreshes itself, with its SDP, when asked */
+	b->on_event = refresh_with_sdp;
+	uah_run(net, t0 + 181 * UAH_SEC);
+	CU_ASSERT_EQUAL(uah_count(net, 1, "INVITE "), 3);
+	CU_ASSERT_EQUAL(uah_nth(net, 1, "INVITE ", 2)->at_us - t0, 180 * UAH_SEC);
+	CU_ASSERT(has(uah_nth(net, 1, "INVITE ", 2), "\r\nSession-Expires: 120;refresher=uac\r\n"));
+	CU_ASSERT(has(uah_nth(net, 1, "INVITE ", 2), "\r\n\r\nv=0\r\no=b 1 1"));
+	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_RESPONSE)->req_ref, 42);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->session_refreshes, 3);
+	CU_ASSERT_EQUAL(sipdp_ua_session_info(b->ua, hb, &ib), 0);
+	CU_ASSERT_EQUAL(ib.refresh_at, t0 + 240 * UAH_SEC);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
 	assert_idle(net, net->now_us + 60 * UAH_SEC);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->session_expiries, 0);
