@@ -190,7 +190,8 @@ struct sipdp_ua_stats {
  * Create a UA: dialog table, transaction table and one timing wheel shared
  * by both. Allocates everything it will ever use. Any lcore.
  * @return 0; -EINVAL (NULL, zero dialogs, missing send/on_incoming/contact/
- *         sent_by, T1 > T2); -ENOMEM.
+ *         sent_by, T1 > T2; rel100 or refresher out of range, min_se_s
+ *         below 90, session_expires_s below the Min-SE); -ENOMEM.
  */
 int sipdp_ua_create(const struct sipdp_ua_params *params, struct sipdp_ua **out);
 

@@ -23,6 +23,7 @@
  *    non-refresher sends BYE at 60 s sharp.
  *  - per_call_timer_on_a_stack_without_timers: sipdp_ua_session_timer()
  *    from on_incoming still negotiates with the INVITE's headers.
+ *  - params_refuse_intervals_below_90s: §4 minimum, enums in range.
  * Every scenario ends with no dialog, transaction or timer left.
  */
 #include <stdio.h>
@@ -397,6 +398,45 @@ test_expiry_exact(void)
 	uah_free(net);
 }
 
+static void
+tw_bad_min(struct sipdp_ua_params *p)
+{
+	p->min_se_s = 60;
+}
+
+static void
+tw_bad_se(struct sipdp_ua_params *p)
+{
+	p->session_expires_s = 80;
+}
+
+static void
+tw_bad_rel(struct sipdp_ua_params *p)
+{
+	p->rel100 = 3;
+}
+
+static void
+tw_bad_ref(struct sipdp_ua_params *p)
+{
+	p->refresher = 3;
+}
+
+
+/* RFC 4028 §4: no interval below 90 s; enums in range. */
+static void
+test_params(void)
+{
+	struct uah_net *net = uah_new();
+
+	CU_ASSERT_PTR_NULL(uah_add(net, 8, tw_bad_min));
+	CU_ASSERT_PTR_NULL(uah_add(net, 8, tw_bad_se));
+	CU_ASSERT_PTR_NULL(uah_add(net, 8, tw_bad_rel));
+	CU_ASSERT_PTR_NULL(uah_add(net, 8, tw_bad_ref));
+	CU_ASSERT_PTR_NOT_NULL(uah_add(net, 8, tw_90));
+	uah_free(net);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "refresh_by_update_rearm_and_expiry_bye", test_update_refresh },
 	{ "refresh_by_reinvite_peer_without_update", test_reinvite_refresh },
@@ -404,6 +444,7 @@ static struct sipdp_test_case cases[] = {
 	{ "refresher_election_rules", test_election },
 	{ "expiry_bye_at_exact_ms", test_expiry_exact },
 	{ "per_call_timer_on_a_stack_without_timers", test_per_call_on_plain_stack },
+	{ "params_refuse_intervals_below_90s", test_params },
 	{ NULL, NULL }
 };
 
