@@ -20,6 +20,8 @@
  *    reliable 183, answer in the PRACK (sipdp_ua_prack()), the UAS sees it.
  *  - second_reliable_1xx_waits: §3: one unacknowledged reliable 1xx at a
  *    time (-EBUSY), the next gets RSeq + 1.
+ *  - cancel_while_2xx_held_gets_487_only: a CANCEL before the PRACK beats
+ *    the held 2xx: 200 to the CANCEL, 487, the 2xx never leaves.
  * Every scenario ends with no dialog, transaction or timer left.
  */
 #include <stdio.h>
@@ -376,6 +378,36 @@ test_second_reliable(void)
 	uah_free(net);
 }
 
+static void
+test_cancel_while_held(void)
+{
+	struct uah_net *net = uah_new();
+	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	sipdp_handle_t ha, hb;
+
+	a->drop_prefix = "PRACK ";
+	a->drop_prefix_n = 1000;
+	CU_ASSERT_EQUAL_FATAL(uah_invite(a, 1, &ha), 0);
+	uah_settle(net);
+	hb = b->last_incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_ring(b->ua, hb, 180, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL,
+				      net->now_us), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_accept(b->ua, hb, 200, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL,
+					net->now_us), 0);
+	uah_run(net, net->now_us + 2 * UAH_SEC);
+	CU_ASSERT_EQUAL(sipdp_ua_cancel(a->ua, ha, net->now_us), 0);
+	uah_settle(net);
+	/* the held 2xx never leaves: the CANCEL wins (RFC 3261 §9.2) */
+	CU_ASSERT_EQUAL(uah_count(net, 1, "SIP/2.0 487"), 1);
+	CU_ASSERT_EQUAL(uah_count(net, 1, "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch="), 1);
+	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_ANSWERED), 0);
+	CU_ASSERT_EQUAL(uah_evlast(a, SIPDP_UA_EV_FAILED)->status, 487);
+	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_CANCELLED);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_timeouts, 0);
+	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_free(net);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "reliable_1xx_retransmitted_then_504_at_64t1", test_retransmit_then_504 },
 	{ "final_2xx_held_until_prack", test_2xx_held_until_prack },
@@ -384,6 +416,7 @@ static struct sipdp_test_case cases[] = {
 	{ "duplicate_and_out_of_order_rseq", test_rseq_order },
 	{ "offer_in_1xx_answered_in_prack", test_offer_in_1xx },
 	{ "second_reliable_1xx_waits_for_prack", test_second_reliable },
+	{ "cancel_while_2xx_held_gets_487_only", test_cancel_while_held },
 	{ NULL, NULL }
 };
 
