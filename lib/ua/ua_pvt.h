@@ -118,7 +118,8 @@ struct sipdp_ua {
 	char *out2;                  /* second scratch (ACK/BYE while out is busy) */
 
 	/* extensions: policy (params) and header lines the next message built
-	 * gets (set just before a build, cleared by its setter right after) */
+	 * gets (set just before a build, consumed by it; setters clear it too
+	 * in case no build happens) */
 	uint8_t rel100, refresher;
 	uint32_t se_s, min_se_s;
 	struct sipdp_str xhdr;
