@@ -302,7 +302,7 @@ ua_ext_invite(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_ua_in
 		ua->xhdr = SIPDP_STR_NULL;
 		return;
 	}
-	ua_st_invite_hdrs(ua, x, inv->body.len != 0);
+	ua_st_invite_hdrs(ua, x);
 	if (se) {
 		/* RFC 4028 §7.4: a 422 is retried with the same request and a
 		 * larger interval: keep what the app gave (its memory is gone
@@ -330,9 +330,8 @@ ua_ext_invite(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_ua_in
 
 /* Header lines of our INVITE (first and after a 422). */
 void
-ua_st_invite_hdrs(struct sipdp_ua *ua, struct ua_ext *x, bool body)
+ua_st_invite_hdrs(struct sipdp_ua *ua, struct ua_ext *x)
 {
-	(void)body;
 	ux_reset(ua);
 	put_allow_supported(ua, (x->xf & UX_ST_CFG) != 0);
 	if (ua->rel100 == SIPDP_UA_100REL_REQUIRED) {

@@ -113,6 +113,6 @@ void ua_st_arm(struct sipdp_ua *ua, struct sipdp_dlg *d, uint32_t n, bool we, ui
 void ua_st_fire(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
 void ua_st_got_2xx(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg *m,
 		   bool refresh, uint64_t now_us);
-void ua_st_invite_hdrs(struct sipdp_ua *ua, struct ua_ext *x, bool body);
+void ua_st_invite_hdrs(struct sipdp_ua *ua, struct ua_ext *x);
 
 #endif /* SIPDP_UA_EXT_PVT_H */

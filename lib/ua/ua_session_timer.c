@@ -17,7 +17,6 @@ ua_st_note_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_
 	struct sipdp_session_expires se;
 	uint32_t v;
 
-	(void)ua;
 	x->xf &= ~(uint32_t)UX_REQ_SE;
 	x->req_se = 0;
 	x->req_ref = SIPDP_REFRESHER_NONE;
@@ -261,7 +260,7 @@ ua_st_retry_422(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_
 	extra = sipdp_str_make(p + 8, el);
 	ctype = sipdp_str_make(p + 8 + el, cl);
 	body = sipdp_str_make(p + 8 + el + cl, bl);
-	ua_st_invite_hdrs(ua, x, bl != 0);
+	ua_st_invite_hdrs(ua, x);
 	len = ua_build_request(ua, ua->out, head, s_invite, cseq, br, sizeof(br), extra, ctype, body,
 			       true);
 	ua->xhdr = SIPDP_STR_NULL;
