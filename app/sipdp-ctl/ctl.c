@@ -229,9 +229,6 @@ ctl_print_plain(json_object *o)
 				}
 			}
 			if (json_object_object_length(rest) > 0) {
-				char key[512] = "";
-				size_t width = 0;
-
 				ctl_flatten(rest, key, 0, sizeof(key), &width, false);
 				ctl_flatten(rest, key, 0, sizeof(key), &width, true);
 			}

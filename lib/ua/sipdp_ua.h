@@ -106,6 +106,8 @@ struct sipdp_ua_callbacks {
 	sipdp_ua_cb on_request;
 	sipdp_ua_cb on_response;
 	sipdp_ua_cb on_glare_retry;
+	/** PRACK, UPDATE and session timer events (sipdp_ua_ext.h), may be NULL. */
+	sipdp_ua_cb on_ext;
 };
 
 /**
@@ -143,6 +145,12 @@ struct sipdp_ua_params {
 	void *user;                 /**< passed to send, resolve and callbacks */
 	/** Call transfer (sipdp_ua_xfer.h), NULL: off. */
 	const struct sipdp_ua_xfer_params *xfer;
+	/* extensions (sipdp_ua_ext.h); all zero = off, as before them */
+	uint8_t rel100;             /**< enum sipdp_ua_100rel: off, supported, required */
+	uint8_t refresher;          /**< enum sipdp_ua_refresher the UAS picks when the
+				         UAC leaves it open, 0 = uac */
+	uint32_t session_expires_s; /**< session interval we ask for, 0 = no session timers */
+	uint32_t min_se_s;          /**< our Min-SE, 0 = 90 (RFC 4028 minimum) */
 };
 
 /** Counters (sipdp_ua_stats()). */
@@ -167,13 +175,26 @@ struct sipdp_ua_stats {
 	uint64_t build_errors;     /**< a message did not fit the scratch buffer */
 	uint64_t tsx_full;         /**< a request could not get a transaction */
 	uint64_t timer_errors;
+	/* extensions (RFC 3262, 3311, 4028) */
+	uint64_t prack_in, prack_out;   /**< PRACKs received (matched) / sent */
+	uint64_t rel1xx_out;            /**< reliable provisionals sent (first copies) */
+	uint64_t rel1xx_retx;           /**< reliable provisional retransmissions */
+	uint64_t rel1xx_timeouts;       /**< no PRACK in 64*T1: INVITE answered 504 */
+	uint64_t rel1xx_dropped;        /**< UAC: duplicate or out-of-order RSeq ignored */
+	uint64_t sent_420, sent_421, sent_422;
+	uint64_t update_in, update_out;
+	uint64_t update_491, update_500; /**< UPDATE offers refused: glare, offer pending */
+	uint64_t retry_422;             /**< INVITEs re-sent with a larger interval after 422 */
+	uint64_t session_refreshes;     /**< successful refreshes (either side's) */
+	uint64_t session_expiries;      /**< sessions ended with BYE: not refreshed */
 };
 
 /**
  * Create a UA: dialog table, transaction table and one timing wheel shared
  * by both. Allocates everything it will ever use. Any lcore.
  * @return 0; -EINVAL (NULL, zero dialogs, missing send/on_incoming/contact/
- *         sent_by, T1 > T2); -ENOMEM.
+ *         sent_by, T1 > T2; rel100 or refresher out of range, min_se_s
+ *         below 90, session_expires_s below the Min-SE); -ENOMEM.
  */
 int sipdp_ua_create(const struct sipdp_ua_params *params, struct sipdp_ua **out);
 
@@ -221,6 +242,10 @@ struct sipdp_ua_invite {
 	struct sipdp_str body;      /**< offer (may be empty) */
 	struct sipdp_tsx_dest dest; /**< next hop */
 	uint64_t app;               /**< application data returned in events */
+	/* per-call overrides of the stack's defaults (sipdp_ua_ext.h), 0 = default */
+	uint32_t session_expires_s; /**< UINT32_MAX: no session timer for this call */
+	uint32_t min_se_s;
+	uint8_t refresher;          /**< enum sipdp_ua_refresher we ask for, 0 = let the UAS pick */
 };
 
 /**
@@ -390,5 +415,6 @@ int sipdp_ua_dump_dialog(const struct sipdp_ua *ua, sipdp_handle_t dlg, FILE *f)
 int sipdp_ua_dump(const struct sipdp_ua *ua, FILE *f);
 
 #include "sipdp_ua_xfer.h"
+#include "sipdp_ua_ext.h" /* PRACK, UPDATE, session timers */
 
 #endif /* SIPDP_UA_H */

@@ -80,6 +80,9 @@ ua_build_request(struct sipdp_ua *ua, char *buf, struct sipdp_dlg *d, struct sip
 		sipdp_build_hdr(&b, SIPDP_HDR_USER_AGENT, ua->ua_name);
 	if (extra.len)
 		sipdp_build_raw(&b, extra.p, extra.len);
+	if (ua->xhdr.len)
+		sipdp_build_raw(&b, ua->xhdr.p, ua->xhdr.len);
+	ua->xhdr = SIPDP_STR_NULL; /* extension lines: for this message only */
 	sipdp_build_body(&b, ctype, body);
 	len = sipdp_build_finish(&b);
 	if (SIPDP_UNLIKELY(len < 0)) {
@@ -158,6 +161,9 @@ ua_build_response(struct sipdp_ua *ua, sipdp_handle_t tsx, struct sipdp_dlg *d, 
 		sipdp_build_hdr(&b, SIPDP_HDR_SERVER, ua->ua_name);
 	if (extra.len)
 		sipdp_build_raw(&b, extra.p, extra.len);
+	if (ua->xhdr.len)
+		sipdp_build_raw(&b, ua->xhdr.p, ua->xhdr.len);
+	ua->xhdr = SIPDP_STR_NULL; /* extension lines: for this message only */
 	sipdp_build_body(&b, ctype, body);
 	len = sipdp_build_finish(&b);
 	if (SIPDP_UNLIKELY(len < 0)) {

@@ -49,6 +49,7 @@ ua_timer_update(struct sipdp_ua *ua, struct sipdp_dlg *d)
 		at = s->ackwait_at;
 	if (s->glare_at && (!at || s->glare_at < at))
 		at = s->glare_at;
+	at = ua_ext_due(&s->x, at);
 	if (at == s->armed_at && (at == 0 || s->timer != SIPDP_TIMER_HANDLE_INVALID))
 		return;
 	if (s->timer != SIPDP_TIMER_HANDLE_INVALID) {
@@ -117,6 +118,10 @@ ua_timer_fire(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us)
 		if (d == NULL)
 			return;
 	}
+	ua_ext_fire(ua, d, now_us); /* may end the dialog */
+	d = ua_get(ua, h);
+	if (d == NULL)
+		return;
 	ua_timer_update(ua, d);
 }
 
@@ -153,6 +158,7 @@ ua_end(struct sipdp_ua *ua, struct sipdp_dlg *d, enum sipdp_dlg_reason reason, u
 	ua_mb_release(ua, &s->mbuf);
 	if (s->xsub != 0 || s->xflags != 0)
 		ua_xfer_dialog_end(ua, d, now_us);
+	ua_ext_end(ua, d);
 	sipdp_dlg_set_state(ua->dt, d, SIPDP_DLG_S_TERMINATED, ev, status, reason, now_us);
 	e = (struct sipdp_ua_event){
 		.type = SIPDP_UA_EV_TERMINATED,

@@ -18,7 +18,8 @@ ua_tsx_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint
 static char *
 ident_put(char *p, struct sipdp_str *dst, const char *s, uint32_t n)
 {
-	memcpy(p, s, n);
+	if (n != 0) /* an empty identity may come as (NULL, 0) */
+		memcpy(p, s, n);
 	*dst = sipdp_str_make(p, n);
 	return p + n;
 }
@@ -52,6 +53,15 @@ sipdp_ua_create(const struct sipdp_ua_params *p, struct sipdp_ua **out)
 		return -EINVAL;
 	}
 	ua->retry_after_s = p->retry_after_s ? p->retry_after_s : 5;
+	ua->rel100 = p->rel100;
+	ua->refresher = p->refresher;
+	ua->min_se_s = p->min_se_s ? p->min_se_s : 90;
+	ua->se_s = p->session_expires_s;
+	if (p->rel100 > SIPDP_UA_100REL_REQUIRED || p->refresher > SIPDP_UA_REFRESHER_UAS ||
+	    ua->min_se_s < 90 || (ua->se_s && ua->se_s < ua->min_se_s)) {
+		free(ua); /* RFC 4028 §4: intervals of at least 90 s */
+		return -EINVAL;
+	}
 	ua->shard_id = p->shard_id;
 	ua->send = p->send;
 	ua->resolve = p->resolve;

@@ -40,6 +40,7 @@ sipdp_ua_dump(const struct sipdp_ua *ua, FILE *f)
 		      (unsigned long long)s->retx_2xx, (unsigned long long)s->ack_timeouts,
 		      (unsigned long long)s->no_msgbuf, (unsigned long long)s->send_errors,
 		      ua->mb_nfree, ua->mb_count, mem.per_dialog) < 0;
+	rc |= ua_ext_dump(ua, f) != 0;
 	if (sipdp_dlg_dump(ua->dt, f) != 0 || sipdp_tsx_dump(ua->tt, f) != 0)
 		rc = 1;
 	return rc ? -EIO : 0;

@@ -77,6 +77,8 @@ ua_indlg_request(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t
 	if ((m->method == SIPDP_METHOD_REFER || m->method == SIPDP_METHOD_NOTIFY) && ua->xfer != NULL &&
 	    ua_xfer_request(ua, d, ev, now_us))
 		return;
+	if (ua_ext_request(ua, d, ev, now_us))
+		return; /* PRACK, bodyless UPDATE, 491/500/422 */
 
 	if (m->method == SIPDP_METHOD_BYE) {
 		answer(ua, ev->tsx, d, 200, SIPDP_STR_NULL, now_us);
@@ -162,10 +164,13 @@ sipdp_ua_respond(struct sipdp_ua *ua, sipdp_handle_t hd, sipdp_handle_t req, uin
 	reinv = side->kind == UA_TK_REINV_IN;
 	if (reinv && status == 100)
 		return -EINVAL;
+	ua_ext_respond_pre(ua, d, info.method, status);
 	rc = ua_respond_tsx(ua, req, d, status, extra, ctype, body,
 			    status >= 200 && status < 300 && is_target_refresh(info.method), now_us);
+	ua->xhdr = SIPDP_STR_NULL;
 	if (rc < 0)
 		return rc;
+	ua_ext_responded(ua, d, info.method, status, now_us);
 	if (status < 200)
 		return 0;
 	if (reinv) {
@@ -231,6 +236,8 @@ ua_indlg_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_
 		if (sipdp_msg_cseq(m, &cs) == 0 && is_target_refresh(cs.method))
 			sipdp_dlg_refresh_target(ua->dt, d, m);
 	}
+	if (ua_ext_response(ua, d, side, m, st, now_us))
+		return; /* a PRACK or refresh of our own */
 	e = (struct sipdp_ua_event){
 		.type = SIPDP_UA_EV_RESPONSE,
 		.method = side->kind == UA_TK_REINV_OUT ? (uint8_t)SIPDP_METHOD_INVITE : 0,
@@ -303,8 +310,10 @@ send_in_dialog(struct sipdp_ua *ua, struct sipdp_dlg *d, enum sipdp_method metho
 		ua->stats.tsx_full++;
 		return -ENOSPC;
 	}
+	ua_ext_req_hdrs(ua, d, (uint8_t)method);
 	len = ua_build_request(ua, ua->out, d, mname, cseq, br, sizeof(br), extra, ctype, body,
 			       is_target_refresh((uint8_t)method));
+	ua->xhdr = SIPDP_STR_NULL;
 	if (len < 0) {
 		sipdp_tsx_client_abort(ua->tt, tsx);
 		return len;

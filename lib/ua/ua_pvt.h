@@ -13,11 +13,15 @@
 #include "sipdp_timer.h"
 #include "sipdp_tsx.h"
 #include "sipdp_ua.h"
+#include "ua_ext_pvt.h"
 
 /* Timer kind of dialog timers on the shared wheel (tsx uses its own). */
 #define UA_TIMER_KIND 0x64u
 /* Timer kind of transfer subscriptions (ua_subs.c). */
 #define UA_XFER_TIMER_KIND 0x78u
+
+/* Header lines the extensions add to one message. */
+#define UA_XBUF_LEN 320u
 
 /* Build scratch: the largest message we build. */
 #define UA_OUT_LEN 8192u
@@ -80,6 +84,7 @@ struct ua_sess {
 	uint32_t xsub;               /* first transfer record of this dialog, index+1 */
 	uint16_t xflags;             /* UX_* */
 	sipdp_handle_t xlink;        /* UX_CALL: transfer; UX_REPLACING: replaced dialog */
+	struct ua_ext x;             /* PRACK, UPDATE, session timers (ua_ext_pvt.h) */
 };
 
 #define UX_CALL      0x0001u /* INVITE sent by a transferee for a REFER */
@@ -124,6 +129,14 @@ struct sipdp_ua {
 	char *out;                   /* build scratch, UA_OUT_LEN */
 	char *out2;                  /* second scratch (ACK/BYE while out is busy) */
 	struct ua_xfer *xfer;        /* call transfer, NULL when off */
+
+	/* extensions: policy (params) and header lines the next message built
+	 * gets (set just before a build, consumed by it; setters clear it too
+	 * in case no build happens) */
+	uint8_t rel100, refresher;
+	uint32_t se_s, min_se_s;
+	struct sipdp_str xhdr;
+	char xbuf[UA_XBUF_LEN];
 };
 
 static inline struct ua_sess *
@@ -217,5 +230,34 @@ void ua_xfer_call_event(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t type, 
 /* INVITE with Replaces: 0 (@replaced set, maybe invalid) or the status to refuse with. */
 uint16_t ua_replaces_check(struct sipdp_ua *ua, const struct sipdp_msg *m, sipdp_handle_t *replaced);
 void ua_replaces_bind(struct sipdp_ua *ua, struct sipdp_dlg *d, sipdp_handle_t replaced);
+/* extensions: hooks called from the core files (ua_ext.c, ua_prack.c,
+ * ua_update.c, ua_session_timer.c) */
+void ua_ext_fire(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
+void ua_ext_end(struct sipdp_ua *ua, struct sipdp_dlg *d);
+/* UAS, new INVITE: true when refused here (420, 421, 422). */
+bool ua_ext_uas_check(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
+void ua_ext_uas_init(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg *m);
+/* UAS ring/accept: true when the extension handled it (*rc is the result). */
+bool ua_prack_ring(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct sipdp_str extra,
+		   struct sipdp_str ctype, struct sipdp_str body, uint64_t now_us, int *rc);
+bool ua_ext_accept(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct sipdp_str extra,
+		   struct sipdp_str ctype, struct sipdp_str body, uint64_t now_us, int *rc);
+/* UAC */
+void ua_ext_invite(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_ua_invite *inv);
+bool ua_prack_rx_1xx(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg *m);
+void ua_prack_after_1xx(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us);
+bool ua_st_retry_422(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_tsx_event *ev,
+		     uint64_t now_us);
+void ua_ext_uac_2xx(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg *m,
+		    uint64_t now_us);
+/* in dialog */
+bool ua_ext_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_event *ev,
+		    uint64_t now_us);
+void ua_ext_req_hdrs(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t method);
+void ua_ext_respond_pre(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t method, uint16_t status);
+void ua_ext_responded(struct sipdp_ua *ua, struct sipdp_dlg *d, uint8_t method, uint16_t status,
+		      uint64_t now_us);
+bool ua_ext_response(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct ua_tside *side,
+		     const struct sipdp_msg *m, uint16_t st, uint64_t now_us);
 
 #endif /* SIPDP_UA_PVT_H */

@@ -42,10 +42,13 @@ sipdp_ua_invite(struct sipdp_ua *ua, const struct sipdp_ua_invite *inv, uint64_t
 		sipdp_dlg_free(ua->dt, d);
 		return -ENOSPC;
 	}
+	ua_ext_invite(ua, d, inv);
 	len = ua_build_request(ua, ua->out, d, s_invite, s->inv_cseq, br, sizeof(br), inv->extra,
 			       inv->ctype, inv->body, true);
+	ua->xhdr = SIPDP_STR_NULL;
 	if (len < 0) {
 		sipdp_tsx_client_abort(ua->tt, tsx);
+		ua_ext_end(ua, d);
 		sipdp_dlg_free(ua->dt, d);
 		return len;
 	}
@@ -59,6 +62,7 @@ sipdp_ua_invite(struct sipdp_ua *ua, const struct sipdp_ua_invite *inv, uint64_t
 	if (rc == -ENOBUFS) {
 		ua_side(ua, tsx)->kind = UA_TK_NONE;
 		sipdp_tsx_client_abort(ua->tt, tsx);
+		ua_ext_end(ua, d);
 		sipdp_dlg_free(ua->dt, d);
 		return -ENOSPC;
 	}
@@ -68,6 +72,7 @@ sipdp_ua_invite(struct sipdp_ua *ua, const struct sipdp_ua_invite *inv, uint64_t
 		d = sipdp_dlg_get(ua->dt, h);
 		if (d != NULL) {
 			ua_sess(d)->flags |= US_TERM;
+			ua_ext_end(ua, d);
 			sipdp_dlg_free(ua->dt, d);
 		}
 		return rc;
@@ -262,6 +267,7 @@ on_2xx(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_tsx_event
 			    SIPDP_DLG_R_NONE, now_us);
 	ua_send_ack(ua, d);
 	s->flags |= US_CONFIRMED;
+	ua_ext_uac_2xx(ua, d, m, now_us);
 
 	head = sipdp_dlg_get_any(ua->dt, hh);
 	extra = head == NULL || (ua_sess(head)->flags & US_OUTCOME) ||
@@ -352,10 +358,18 @@ ua_uac_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t 
 		}
 		if ((ua_sess(d)->flags & US_TERM) || (d->flags & SIPDP_DLG_F_ANCHOR))
 			return;
-		ua_emit(ua, ua->cb.on_provisional, SIPDP_UA_EV_PROVISIONAL, d, st, m, ev->src);
+		if (ua_prack_rx_1xx(ua, d, m))
+			return; /* RFC 3262 §4: duplicate or out-of-order RSeq */
+		{
+			sipdp_handle_t hd = sipdp_dlg_handle(ua->dt, d);
+			ua_emit(ua, ua->cb.on_provisional, SIPDP_UA_EV_PROVISIONAL, d, st, m, ev->src);
+			ua_prack_after_1xx(ua, hd, now_us);
+		}
 		return;
 	}
 	/* 3xx-6xx: the transaction ACKed it (§17.1.1.3). */
+	if (st == 422 && ua_st_retry_422(ua, head, ev, now_us))
+		return; /* RFC 4028 §7.4: re-sent with a larger interval */
 	report_failed(ua, head, (hs->flags & US_CANCELLED) && st == 487 ? 487 : st, m, ev->src);
 	head = sipdp_dlg_get_any(ua->dt, hh);
 	if (head != NULL)

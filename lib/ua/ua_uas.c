@@ -60,6 +60,8 @@ ua_uas_invite(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t no
 		refuse(ua, ev->tsx, code, now_us); /* RFC 3891 §3 */
 		return;
 	}
+	if (ua_ext_uas_check(ua, ev, now_us))
+		return; /* 420, 421, 422 */
 	rc = sipdp_dlg_alloc(ua->dt, SIPDP_DLG_UAS, now_us, &d, &h);
 	if (SIPDP_UNLIKELY(rc != 0)) {
 		ua->stats.full_503++;
@@ -87,6 +89,7 @@ ua_uas_invite(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t no
 		if (d == NULL)
 			return;
 	}
+	ua_ext_uas_init(ua, d, m);
 
 	ua_emit(ua, ua->cb.on_incoming, SIPDP_UA_EV_INCOMING, d, 0, m, ev->src);
 
@@ -169,6 +172,8 @@ sipdp_ua_ring(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, struct sip
 		return rc;
 	if (status < 100 || status > 199)
 		return -EINVAL;
+	if (ua_prack_ring(ua, d, status, extra, ctype, body, now_us, &rc))
+		return rc;
 	s = ua_sess(d);
 	rc = ua_respond_tsx(ua, s->inv_tsx, d, status, extra, ctype, body, status != 100, now_us);
 	if (rc < 0)
@@ -193,6 +198,8 @@ sipdp_ua_accept(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, struct s
 		return rc;
 	if (status < 200 || status > 299)
 		return -EINVAL;
+	if (ua_ext_accept(ua, d, status, extra, ctype, body, now_us, &rc))
+		return rc;
 	s = ua_sess(d);
 	ist = s->inv_tsx;
 	rc = ua_respond_tsx(ua, ist, d, status, extra, ctype, body, true, now_us);

@@ -387,7 +387,35 @@ test_state_model(void)
 	uah_free(net);
 }
 
+static void
+no_user_agent(struct sipdp_ua_params *p)
+{
+	p->user_agent = SIPDP_STR_NULL;
+}
+
+/* An embedder with no User-Agent identity passes (NULL, 0): the stack must
+ * take it (UBSan once caught a memcpy from NULL here) and send no
+ * User-Agent or Server header at all. */
+static void
+test_empty_identity(void)
+{
+	struct uah_net *net = uah_new();
+	struct uah_ep *a = uah_add(net, 8, no_user_agent), *b = uah_add(net, 8, no_user_agent);
+	sipdp_handle_t ha, hb;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	ha = call_up(net, a, b, &hb);
+	(void)ha;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(uah_nth(net, 0, "INVITE ", 0));
+	CU_ASSERT_PTR_NULL(strstr(uah_nth(net, 0, "INVITE ", 0)->data, "User-Agent:"));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(uah_nth(net, 1, "SIP/2.0 200", 0));
+	CU_ASSERT_PTR_NULL(strstr(uah_nth(net, 1, "SIP/2.0 200", 0)->data, "Server:"));
+	uah_free(net);
+}
+
 static struct sipdp_test_case cases[] = {
+	{ "empty_identity_sends_no_user_agent", test_empty_identity },
 	{ "2xx_retransmit_schedule_exact_then_bye_at_64t1", test_2xx_retransmit_schedule },
 	{ "lost_200_is_retransmitted_at_t1", test_lost_200 },
 	{ "lost_ack_answered_by_same_ack", test_lost_ack },
