@@ -150,6 +150,16 @@ sipdp_ctl_create(const struct sipdp_ctl_params *params, uint64_t now_us, struct 
 		rc = -errno;
 		goto fail;
 	}
+	if (p.stamp_via) {
+		/* received= (an IPv6 address) and rport= fit in 96 bytes. */
+		c->vcap = p.max_message_bytes + 96;
+		c->vmsg = malloc(sizeof(*c->vmsg));
+		c->vbuf = malloc(c->vcap);
+		if (c->vmsg == NULL || c->vbuf == NULL) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
 	if (p.tls_enabled && (rc = ctl_tls_ctx_create(c)) < 0)
 		goto fail;
 	*out = c;
@@ -179,6 +189,8 @@ sipdp_ctl_destroy(struct sipdp_ctl *c)
 	free(c->free_stack);
 	free(c->gen);
 	free(c->scratch);
+	free(c->vmsg);
+	free(c->vbuf);
 	free(c);
 }
 

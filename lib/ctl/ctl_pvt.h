@@ -107,6 +107,9 @@ struct sipdp_ctl {
 	SSL_CTX *srv_ctx;
 	SSL_CTX *cli_ctx;
 	char *scratch;         /* CTL_SCRATCH bytes: reads land here first */
+	struct sipdp_msg *vmsg; /* stamp_via: parser scratch */
+	char *vbuf;            /* stamp_via: the stamped copy */
+	uint32_t vcap;
 	struct sipdp_ctl_stats st;
 };
 

@@ -103,6 +103,14 @@ frame_all(struct sipdp_ctl *c, struct ctl_conn *k, const char *buf, uint32_t len
 				.buf = buf + off, .len = f.len, .conn_id = k->id,
 				.transport = k->transport, .peer = k->peer, .local = k->local,
 			};
+			if (c->vmsg != NULL) {
+				int n = sipdp_ctl_via_stamp(c->vmsg, rx.buf, rx.len, &k->peer,
+					c->vbuf, c->vcap);
+				if (n > 0) {
+					rx.buf = c->vbuf;
+					rx.len = (uint32_t)n;
+				}
+			}
 			c->st.msgs_in++;
 			c->p.on_message(c->p.arg, &rx);
 			break;

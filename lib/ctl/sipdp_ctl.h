@@ -120,6 +120,8 @@ struct sipdp_ctl_params {
 	uint32_t max_header_bytes;     /**< framer: default 8192 */
 	uint32_t max_message_bytes;    /**< framer: default 65535 */
 	uint32_t max_tx_queue_bytes;   /**< output queued per connection (default 262144) */
+	bool stamp_via;                /**< deliver requests with the top Via stamped
+					    (sipdp_ctl_via_stamp()): a copy only when it changes */
 	bool tls_enabled;              /**< create the TLS contexts (tls below) */
 	struct sipdp_ctl_tls_params tls;
 	sipdp_ctl_message_fn on_message; /**< required */
@@ -269,6 +271,22 @@ int sipdp_ctl_transport_for_uri(const char *uri, uint32_t len);
 /** Transport of a Via sent-protocol token ("TCP", "TLS", any case) for a
  *  response (§18.2.2). @return SIPDP_CTL_TCP, SIPDP_CTL_TLS, 0 (UDP or other). */
 int sipdp_ctl_transport_for_via(const char *transport, uint32_t len);
+
+struct sipdp_msg;
+
+/**
+ * RFC 3261 §18.2.1 and RFC 3581 §4 for a request received from @p src:
+ * add ;received=<source address> to the top Via when its sent-by host is a
+ * name or another address, and fill a valueless ;rport with the source
+ * port (adding received= then too). Cold-ish: parses the message.
+ * @param m    scratch for the parser (its content is overwritten).
+ * @param out  receives the stamped copy; @p cap bytes.
+ * @return the stamped length (> 0) in @p out; 0 when nothing changes (a
+ *         response, or the Via already fits: deliver @p msg as is);
+ *         -EBADMSG (unparsable, no Via); -ENOSPC (@p cap too small).
+ */
+int sipdp_ctl_via_stamp(struct sipdp_msg *m, const char *msg, uint32_t len,
+	const struct sipdp_ctl_addr *src, char *out, uint32_t cap);
 
 /** Print counters and connections for operators (cold). @return 0, -EIO. */
 int sipdp_ctl_dump(const struct sipdp_ctl *c, FILE *f);

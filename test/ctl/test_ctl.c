@@ -36,6 +36,7 @@
 
 #include "ctl_certs.h"
 #include "sipdp_ctl.h"
+#include "sipdp_msg.h"
 #include "sipdp_test.h"
 
 #define MAXREC 32
@@ -1025,6 +1026,96 @@ test_buffer_keepalive_and_pong(void)
 	sipdp_ctl_destroy(c);
 }
 
+/* ---- RFC 3261 §18.2.1 / RFC 3581 Via stamp ------------------------------------ */
+
+static int
+stamp(const char *via_line, int family, const char *src_ip, uint16_t src_port, char *out)
+{
+	static struct sipdp_msg m;
+	char msg[1024];
+	struct sipdp_ctl_addr src = { .family = (uint8_t)family, .port = src_port };
+	int n = snprintf(msg, sizeof(msg),
+		"OPTIONS sip:sipdp@127.0.0.1 SIP/2.0\r\n%s\r\nMax-Forwards: 70\r\n"
+		"From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:sipdp@127.0.0.1>\r\n"
+		"Call-ID: v@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 4\r\n\r\nbody", via_line);
+
+	inet_pton(family, src_ip, src.addr);
+	int r = sipdp_ctl_via_stamp(&m, msg, (uint32_t)n, &src, out, 2048);
+	if (r > 0) {
+		out[r] = 0;
+		/* only the Via line changed: the rest, body included, is intact */
+		CU_ASSERT(strstr(out, "Content-Length: 4\r\n\r\nbody") != NULL);
+		CU_ASSERT_EQUAL((size_t)r, (size_t)n + strlen(strstr(out, "Via: ")) -
+			strlen(strstr(msg, "Via: ")));
+	}
+	return r;
+}
+
+static void
+test_via_stamp_received_and_rport(void)
+{
+	char out[2048];
+
+	/* sent-by is the source address: nothing to add */
+	CU_ASSERT_EQUAL(stamp("Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK-1", AF_INET,
+		"127.0.0.1", 40000, out), 0);
+	/* a name: received= always (§18.2.1) */
+	CU_ASSERT(stamp("Via: SIP/2.0/TCP client.example.com:5070;branch=z9hG4bK-1", AF_INET,
+		"192.0.2.7", 40000, out) > 0);
+	CU_ASSERT(strstr(out, "\r\nVia: SIP/2.0/TCP client.example.com:5070;branch=z9hG4bK-1;"
+		"received=192.0.2.7\r\n") != NULL);
+	/* another address, no params, a port */
+	CU_ASSERT(stamp("Via: SIP/2.0/TCP 192.0.2.1:5060", AF_INET, "192.0.2.7", 40000, out) > 0);
+	CU_ASSERT(strstr(out, "\r\nVia: SIP/2.0/TCP 192.0.2.1:5060;received=192.0.2.7\r\n") != NULL);
+	/* RFC 3581: rport filled, received added even when the host matches */
+	CU_ASSERT(stamp("Via: SIP/2.0/TCP 127.0.0.1:5999;rport;branch=z9hG4bK-1", AF_INET,
+		"127.0.0.1", 40000, out) > 0);
+	CU_ASSERT(strstr(out, "\r\nVia: SIP/2.0/TCP 127.0.0.1:5999;rport=40000;branch=z9hG4bK-1;"
+		"received=127.0.0.1\r\n") != NULL);
+	/* IPv6: received= without brackets (RFC 3261 §25.1, RFC 5118 §4.5) */
+	CU_ASSERT(stamp("Via: SIP/2.0/TLS [2001:db8::1]:5061", AF_INET6, "2001:db8::9", 5061,
+		out) > 0);
+	CU_ASSERT(strstr(out, "\r\nVia: SIP/2.0/TLS [2001:db8::1]:5061;received=2001:db8::9\r\n")
+		!= NULL);
+	CU_ASSERT_EQUAL(stamp("Via: SIP/2.0/TLS [2001:db8::1]:5061;branch=z9hG4bK-1", AF_INET6,
+		"2001:db8::1", 5061, out), 0);
+	/* two Vias in one header: only the top one is stamped */
+	CU_ASSERT(stamp("Via: SIP/2.0/TCP h.example.com;branch=z9hG4bK-1, SIP/2.0/UDP 192.0.2.5",
+		AF_INET, "192.0.2.7", 5060, out) > 0);
+	CU_ASSERT(strstr(out, "h.example.com;branch=z9hG4bK-1;received=192.0.2.7, SIP/2.0/UDP "
+		"192.0.2.5\r\n") != NULL);
+}
+
+static void
+test_via_stamp_on_delivery(void)
+{
+	struct rec r;
+	struct sipdp_ctl_params p = { .stamp_via = true };
+	struct sipdp_ctl *c = mk(&p, &r);
+	struct sipdp_ctl_addr peer = lo(AF_INET, 40001);
+	uint32_t id;
+
+	CU_ASSERT_EQUAL_FATAL(sipdp_ctl_attach_buffer(c, &peer, &id), 0);
+	/* OPT's Via is 127.0.0.1:5999 = the source: delivered untouched */
+	CU_ASSERT_EQUAL(sipdp_ctl_input(c, id, OPT, sizeof(OPT) - 1, now_us), 0);
+	CU_ASSERT_EQUAL_FATAL(r.n, 1);
+	CU_ASSERT(r.len[0] == sizeof(OPT) - 1 && memcmp(r.buf[0], OPT, r.len[0]) == 0);
+	peer = lo(AF_INET6, 40002);
+	uint32_t id6;
+	CU_ASSERT_EQUAL_FATAL(sipdp_ctl_attach_buffer(c, &peer, &id6), 0);
+	CU_ASSERT_EQUAL(sipdp_ctl_input(c, id6, MSG, sizeof(MSG) - 1, now_us), 0);
+	CU_ASSERT_EQUAL_FATAL(r.n, 2);
+	static const char add[] = ";received=::1";
+	CU_ASSERT_EQUAL(r.len[1], sizeof(MSG) - 1 + sizeof(add) - 1);
+	r.buf[1][r.len[1]] = 0;
+	CU_ASSERT(strstr(r.buf[1], "branch=z9hG4bK-2;received=::1\r\n") != NULL);
+	CU_ASSERT(strstr(r.buf[1], "\r\n\r\nhello\r\nworld") != NULL);
+	sipdp_ctl_close(c, id);
+	sipdp_ctl_close(c, id6);
+	CU_ASSERT_EQUAL(open_conns(c), 0);
+	sipdp_ctl_destroy(c);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "framing_every_split_point_on_a_buffer", test_framing_every_split_point_on_a_buffer },
 	{ "framing_byte_by_byte_over_tcp_v4_and_v6", test_framing_byte_by_byte_over_tcp_v4_and_v6 },
@@ -1051,6 +1142,8 @@ static struct sipdp_test_case cases[] = {
 	{ "tls_plaintext_on_tls_port_closed", test_tls_plaintext_on_tls_port_closed },
 	{ "tls_handshake_timeout", test_tls_handshake_timeout },
 	{ "transport_for_uri_and_via", test_transport_for_uri_and_via },
+	{ "via_stamp_received_and_rport", test_via_stamp_received_and_rport },
+	{ "via_stamp_on_delivery", test_via_stamp_on_delivery },
 	{ NULL, NULL }
 };
 

@@ -12,7 +12,8 @@
  * is reported once and answers -ENOTCONN; the same stream fed whole and
  * split delivers the same messages (split invariance through the
  * buffering); no connection is left open after the close; ASan/UBSan
- * watch the buffer handling.
+ * watch the buffer handling and, for half the inputs, the RFC 3261
+ * §18.2.1 Via stamp (received=, rport=) on each delivered request.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -102,14 +103,21 @@ run(const uint8_t *data, size_t size, uint64_t seed, bool split, bool timed,
 	int closed_early = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->max_len = p.max_message_bytes;
+	/* a stamped Via (received=, rport=) adds at most 96 bytes */
+	o->max_len = p.max_message_bytes + (p.stamp_via ? 96 : 0);
 	p.on_message = on_msg;
 	p.on_closed = on_closed;
 	p.on_buffer_tx = on_tx;
 	p.arg = o;
 	if (sipdp_ctl_create(&p, now, &c) != 0)
 		abort();
-	if (sipdp_ctl_attach_buffer(c, NULL, &id) != 0)
+	struct sipdp_ctl_addr peer = { .family = 10 /* AF_INET6 */, .port = 40000,
+		.addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 } };
+	if (seed & 4) {
+		peer.family = 2; /* AF_INET */
+		memcpy(peer.addr, "\xc0\x00\x02\x07", 4);
+	}
+	if (sipdp_ctl_attach_buffer(c, &peer, &id) != 0)
 		abort();
 	size_t off = 0;
 	while (off < size) {
@@ -166,6 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p.max_header_bytes = 8192;
 		p.max_message_bytes = 65535;
 	}
+	p.stamp_via = (h & 8) != 0;
 	/* Without clock steps the split must not change what is delivered. */
 	int e1 = run(data, size, h, false, false, &p, &whole);
 	int e2 = run(data, size, h, true, false, &p, &parts);
