@@ -33,6 +33,9 @@
  * time. A refused connection is accepted and closed at once (so the kernel
  * backlog drains) and counted.
  *
+ * Signals: OpenSSL writes to the socket with write(), so a peer reset can
+ * raise SIGPIPE: the embedder ignores SIGPIPE (DPDK applications usually do).
+ *
  * Threading: one struct sipdp_ctl belongs to one thread (the control lcore).
  * Nothing here is thread-safe. Callbacks run inside sipdp_ctl_poll() /
  * sipdp_ctl_input(); they may call sipdp_ctl_send(), sipdp_ctl_send_to() and
@@ -273,6 +276,24 @@ int sipdp_ctl_transport_for_uri(const char *uri, uint32_t len);
 int sipdp_ctl_transport_for_via(const char *transport, uint32_t len);
 
 struct sipdp_msg;
+struct sipdp_cfg;
+
+/**
+ * Fill @p p from a loaded config: limits.tcp_* and message_max, the tls
+ * section (file names point into @p cfg, which must live until
+ * sipdp_ctl_create() returns), stamp_via on, the client TLS context always
+ * (outbound TLS needs no certificate of ours). Callbacks are left alone.
+ * @return 0, -EINVAL.
+ */
+int sipdp_ctl_params_from_cfg(const struct sipdp_cfg *cfg, struct sipdp_ctl_params *p);
+
+/**
+ * Listen on sip.tcp_port and, when tls.cert is set, sip.tls_port, on each
+ * sip.listen address (or every port's ipv4 and ipv6 address). The
+ * addresses must be up in the kernel (the exception path's tap interface).
+ * @return the number of listeners opened, or the first sipdp_ctl_listen() error.
+ */
+int sipdp_ctl_listen_cfg(struct sipdp_ctl *c, const struct sipdp_cfg *cfg);
 
 /**
  * RFC 3261 §18.2.1 and RFC 3581 §4 for a request received from @p src:

@@ -17,6 +17,7 @@
  * Usage: bench_ctl_tls [calls] [idle_conns]   (defaults 2000 and 1000)
  */
 #include <arpa/inet.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,6 +232,7 @@ main(int argc, char **argv)
 	uint32_t idle = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 1000;
 	struct ctl_certs pki;
 
+	signal(SIGPIPE, SIG_IGN);
 	if (!CRYPTO_set_mem_functions(c_malloc, c_realloc, c_free)) {
 		fprintf(stderr, "CRYPTO_set_mem_functions refused (OpenSSL already allocated)\n");
 		return 1;

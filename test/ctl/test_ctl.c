@@ -30,11 +30,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "ctl_certs.h"
+#include "sipdp_cfg.h"
 #include "sipdp_ctl.h"
 #include "sipdp_msg.h"
 #include "sipdp_test.h"
@@ -1116,6 +1118,42 @@ test_via_stamp_on_delivery(void)
 	sipdp_ctl_destroy(c);
 }
 
+/* ---- config mapping ------------------------------------------------------------ */
+
+static void
+test_params_from_cfg_and_listen(void)
+{
+	static const char y[] =
+		"ports:\n  - name: net_tap0\n    ipv4: 127.0.0.1/8\n"
+		"lcores:\n  workers: [1]\n"
+		"sip: {tcp_port: 0, tls_port: 0}\n"
+		"limits: {tcp_connections: 100, tcp_per_source: 7, tcp_idle_timeout_ms: 9000,\n"
+		"  tcp_message_deadline_ms: 800, message_max: 4000}\n"
+		"tls: {verify_outbound: false, sni: sip.test, handshake_timeout_ms: 1500}\n";
+	struct sipdp_cfg *cfg = NULL;
+	struct sipdp_ctl_params p = { 0 };
+	struct rec r;
+
+	CU_ASSERT_EQUAL_FATAL(sipdp_cfg_load_string(y, sizeof(y) - 1, NULL, &cfg, NULL), 0);
+	CU_ASSERT_EQUAL(sipdp_ctl_params_from_cfg(cfg, &p), 0);
+	CU_ASSERT_EQUAL(p.max_conns, 100);
+	CU_ASSERT_EQUAL(p.max_per_source, 7);
+	CU_ASSERT_EQUAL(p.idle_timeout_ms, 9000);
+	CU_ASSERT_EQUAL(p.message_deadline_ms, 800);
+	CU_ASSERT_EQUAL(p.max_message_bytes, 4000);
+	CU_ASSERT_EQUAL(p.max_header_bytes, 4000);
+	CU_ASSERT_TRUE(p.stamp_via);
+	CU_ASSERT_PTR_NULL(p.tls.cert_file);
+	CU_ASSERT_TRUE(p.tls.no_verify_outbound);
+	CU_ASSERT_STRING_EQUAL(p.tls.sni, "sip.test");
+	CU_ASSERT_EQUAL(p.tls.handshake_timeout_ms, 1500);
+	struct sipdp_ctl *c = mk(&p, &r);
+	/* both ports off: nothing to listen on */
+	CU_ASSERT_EQUAL(sipdp_ctl_listen_cfg(c, cfg), 0);
+	sipdp_ctl_destroy(c);
+	sipdp_cfg_free(cfg);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "framing_every_split_point_on_a_buffer", test_framing_every_split_point_on_a_buffer },
 	{ "framing_byte_by_byte_over_tcp_v4_and_v6", test_framing_byte_by_byte_over_tcp_v4_and_v6 },
@@ -1144,12 +1182,14 @@ static struct sipdp_test_case cases[] = {
 	{ "transport_for_uri_and_via", test_transport_for_uri_and_via },
 	{ "via_stamp_received_and_rport", test_via_stamp_received_and_rport },
 	{ "via_stamp_on_delivery", test_via_stamp_on_delivery },
+	{ "params_from_cfg_and_listen", test_params_from_cfg_and_listen },
 	{ NULL, NULL }
 };
 
 int
 main(void)
 {
+	signal(SIGPIPE, SIG_IGN); /* as the embedder must (see sipdp_ctl.h) */
 	have_pki = ctl_certs_make(&pki) == 0;
 	int rc = sipdp_test_run("ctl", cases);
 	if (have_pki)
