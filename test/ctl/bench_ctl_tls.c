@@ -34,11 +34,11 @@
 
 enum { SIDE_OTHER, SIDE_SERVER, SIDE_CLIENT, SIDE_N };
 
-struct acct {
+struct mem_acct_state {
 	int side;
 	int64_t live[SIDE_N];
 };
-static struct acct acct; /* benchmark-only process state, set before OpenSSL runs */
+static struct mem_acct_state mem_acct; /* benchmark-only process state, set before OpenSSL runs */
 
 struct hdr {
 	size_t size;
@@ -56,8 +56,8 @@ c_malloc(size_t n, const char *file, int line)
 	if (h == NULL)
 		return NULL;
 	h->size = n;
-	h->side = acct.side;
-	acct.live[h->side] += (int64_t)n;
+	h->side = mem_acct.side;
+	mem_acct.live[h->side] += (int64_t)n;
 	return (char *)h + HDR;
 }
 
@@ -69,7 +69,7 @@ c_free(void *p, const char *file, int line)
 	if (p == NULL)
 		return;
 	struct hdr *h = (struct hdr *)((char *)p - HDR);
-	acct.live[h->side] -= (int64_t)h->size;
+	mem_acct.live[h->side] -= (int64_t)h->size;
 	free(h);
 }
 
@@ -88,7 +88,7 @@ c_realloc(void *p, size_t n, const char *file, int line)
 	struct hdr *nh = realloc(h, HDR + n);
 	if (nh == NULL)
 		return NULL;
-	acct.live[side] += (int64_t)n - (int64_t)old;
+	mem_acct.live[side] += (int64_t)n - (int64_t)old;
 	nh->size = n;
 	return (char *)nh + HDR;
 }
@@ -211,18 +211,18 @@ static void
 poll_srv(struct sipdp_ctl *c)
 {
 	uint64_t t = cpu_ns();
-	acct.side = SIDE_SERVER;
+	mem_acct.side = SIDE_SERVER;
 	sipdp_ctl_poll(c, now_us());
-	acct.side = SIDE_OTHER;
+	mem_acct.side = SIDE_OTHER;
 	srv_cpu += cpu_ns() - t;
 }
 
 static void
 poll_cli(struct sipdp_ctl *c)
 {
-	acct.side = SIDE_CLIENT;
+	mem_acct.side = SIDE_CLIENT;
 	sipdp_ctl_poll(c, now_us());
-	acct.side = SIDE_OTHER;
+	mem_acct.side = SIDE_OTHER;
 }
 
 int
@@ -283,11 +283,11 @@ main(int argc, char **argv)
 			uint32_t id;
 			if (sipdp_ctl_lookup(cli.c, SIPDP_CTL_TLS, &dst, &id) == 0)
 				continue; /* slot busy */
-			acct.side = SIDE_CLIENT;
+			mem_acct.side = SIDE_CLIENT;
 			if (sipdp_ctl_send_to(cli.c, SIPDP_CTL_TLS, &dst, NULL, INVITE,
 					sizeof(INVITE) - 1, &id) == 0)
 				started++;
-			acct.side = SIDE_OTHER;
+			mem_acct.side = SIDE_OTHER;
 		}
 		poll_cli(cli.c);
 		poll_srv(srv.c);
@@ -316,22 +316,22 @@ main(int argc, char **argv)
 	int nclients = (int)((idle + SLOTS - 1) / SLOTS);
 	struct sipdp_ctl **clients = calloc((size_t)nclients, sizeof(*clients));
 	for (int i = 0; i < nclients; i++) {
-		acct.side = SIDE_CLIENT;
+		mem_acct.side = SIDE_CLIENT;
 		if (sipdp_ctl_create(&pc, now_us(), &clients[i]) != 0)
 			return 1;
-		acct.side = SIDE_OTHER;
+		mem_acct.side = SIDE_OTHER;
 	}
-	int64_t srv_before = acct.live[SIDE_SERVER];
+	int64_t srv_before = mem_acct.live[SIDE_SERVER];
 	sipdp_ctl_stats(srv.c, &ss);
 	uint64_t open_before = ss.conns_open;
 	uint32_t opened = 0;
 	for (int i = 0; i < nclients; i++)
 		for (int j = 0; j < SLOTS && opened < idle; j++, opened++) {
 			struct sipdp_ctl_addr dst = lo4(ports[j]);
-			acct.side = SIDE_CLIENT;
+			mem_acct.side = SIDE_CLIENT;
 			sipdp_ctl_send_to(clients[i], SIPDP_CTL_TLS, &dst, NULL, INVITE,
 				sizeof(INVITE) - 1, NULL);
-			acct.side = SIDE_OTHER;
+			mem_acct.side = SIDE_OTHER;
 		}
 	uint64_t tw = now_us();
 	while (srv.nconn < opened && now_us() < tw + 60u * 1000000u) {
@@ -346,7 +346,7 @@ main(int argc, char **argv)
 	}
 	sipdp_ctl_stats(srv.c, &ss);
 	uint64_t n = ss.conns_open - open_before;
-	int64_t ossl = acct.live[SIDE_SERVER] - srv_before;
+	int64_t ossl = mem_acct.live[SIDE_SERVER] - srv_before;
 	uint64_t ours = 0;
 	for (uint32_t i = 0; i < srv.nconn; i++)
 		ours += sipdp_ctl_conn_bytes(srv.c, srv.conn_ids[i]);
