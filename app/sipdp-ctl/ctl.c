@@ -229,11 +229,11 @@ ctl_print_plain(json_object *o)
 				}
 			}
 			if (json_object_object_length(rest) > 0) {
-				char key[512] = "";
-				size_t width = 0;
+				char rkey[512] = "";
+				size_t rwidth = 0;
 
-				ctl_flatten(rest, key, 0, sizeof(key), &width, false);
-				ctl_flatten(rest, key, 0, sizeof(key), &width, true);
+				ctl_flatten(rest, rkey, 0, sizeof(rkey), &rwidth, false);
+				ctl_flatten(rest, rkey, 0, sizeof(rkey), &rwidth, true);
 			}
 			json_object_put(rest);
 			return;
