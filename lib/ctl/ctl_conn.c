@@ -22,14 +22,24 @@ ctl_conn_idx(const struct sipdp_ctl *c, const struct ctl_conn *k)
 	return (uint32_t)(k - c->conns);
 }
 
+/* Live slot of @p id, lingering ones included (event dispatch). */
 struct ctl_conn *
-ctl_conn_get(const struct sipdp_ctl *c, uint32_t id)
+ctl_conn_get_any(const struct sipdp_ctl *c, uint32_t id)
 {
 	uint32_t idx = id & ((1u << c->idx_bits) - 1);
 
 	if (id == 0 || idx >= c->cap || c->conns[idx].id != id || c->conns[idx].state == CS_FREE)
 		return NULL;
 	return &c->conns[idx];
+}
+
+/* A lingering connection is already closed for the API. */
+struct ctl_conn *
+ctl_conn_get(const struct sipdp_ctl *c, uint32_t id)
+{
+	struct ctl_conn *k = ctl_conn_get_any(c, id);
+
+	return k != NULL && k->state != CS_LINGER ? k : NULL;
 }
 
 struct ctl_conn *
@@ -285,6 +295,11 @@ ctl_conn_close(struct sipdp_ctl *c, struct ctl_conn *k, enum sipdp_ctl_close_rea
 		}
 		return;
 	}
+	if (k->state == CS_LINGER) {
+		/* Its close was counted and reported when it began to linger. */
+		ctl_conn_release(c, k);
+		return;
+	}
 	uint32_t id = k->id;
 	if (k->transport == SIPDP_CTL_TLS && k->state != CS_OPEN &&
 	    (why == SIPDP_CTL_CLOSE_HS_TIMEOUT || why == SIPDP_CTL_CLOSE_NOT_TLS ||
@@ -294,7 +309,21 @@ ctl_conn_close(struct sipdp_ctl *c, struct ctl_conn *k, enum sipdp_ctl_close_rea
 	    why == SIPDP_CTL_CLOSE_HS_TIMEOUT)
 		why = SIPDP_CTL_CLOSE_CONNECT_FAILED;
 	c->st.closed[why]++;
-	ctl_conn_release(c, k);
+	if (k->fd >= 0 && k->state == CS_OPEN &&
+	    (why == SIPDP_CTL_CLOSE_OVERSIZE || why == SIPDP_CTL_CLOSE_FRAMING)) {
+		/* Closing now, with unread input, would make the kernel send a
+		 * reset that can destroy the 513 still in flight. Let it out,
+		 * send our FIN, and discard what the peer still sends until its
+		 * FIN or the message deadline. */
+		struct ctl_key key;
+		ctl_key_of(&key, k->transport, &k->peer);
+		struct ctl_slot *s = ctl_hash_find(&c->reuse, &key);
+		if (s != NULL && s->val == ctl_conn_idx(c, k))
+			ctl_hash_erase(&c->reuse, s);
+		ctl_linger_start(c, k);
+	} else {
+		ctl_conn_release(c, k);
+	}
 	if (c->p.on_closed != NULL)
 		c->p.on_closed(c->p.arg, id, why);
 }

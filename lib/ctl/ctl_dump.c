@@ -47,7 +47,7 @@ addr_str(const struct sipdp_ctl_addr *a, char *buf, size_t cap)
 int
 sipdp_ctl_dump(const struct sipdp_ctl *c, FILE *f)
 {
-	static const char *const st_names[] = { "free", "connecting", "handshake", "open" };
+	static const char *const st_names[] = { "free", "connecting", "handshake", "open", "linger" };
 	char a[64], b[64];
 
 #define SIPDP_CTL_X_PRINT(name, doc) fprintf(f, "%-24s %llu\n", #name, \

@@ -177,6 +177,56 @@ sipdp_ctl_send(struct sipdp_ctl *c, uint32_t conn_id, const void *buf, uint32_t 
 	return ctl_conn_write(c, k, buf, len);
 }
 
+/* ---- lingering close -------------------------------------------------------- */
+
+static void
+linger_flush(struct sipdp_ctl *c, struct ctl_conn *k)
+{
+	uint32_t id = k->id;
+
+	flush(c, k);
+	if (ctl_conn_get_any(c, id) != k || k->wlen > 0 || (k->flags & CF_SHUT))
+		return;
+	if (k->ssl != NULL)
+		SSL_shutdown(k->ssl); /* close_notify, best effort */
+	shutdown(k->fd, SHUT_WR);
+	k->flags |= CF_SHUT;
+}
+
+void
+ctl_linger_start(struct sipdp_ctl *c, struct ctl_conn *k)
+{
+	k->state = CS_LINGER;
+	free(k->rbuf);
+	k->rbuf = NULL;
+	k->rlen = k->rcap = 0;
+	ctl_list_del(c, k, CL_IDLE);
+	ctl_list_del(c, k, CL_HS);
+	ctl_list_add(c, k, CL_DEADLINE);
+	linger_flush(c, k);
+}
+
+static void
+linger_event(struct sipdp_ctl *c, struct ctl_conn *k, uint32_t events)
+{
+	uint32_t id = k->id;
+
+	if (events & EPOLLOUT) {
+		linger_flush(c, k);
+		if (ctl_conn_get_any(c, id) != k)
+			return;
+	}
+	for (int i = 0; i < CTL_READS_PER_EVENT; i++) {
+		ssize_t r = recv(k->fd, c->scratch, CTL_SCRATCH, MSG_DONTWAIT);
+		if (r > 0)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		ctl_conn_release(c, k); /* the peer's FIN or an error: done */
+		return;
+	}
+}
+
 /* ---- reading ------------------------------------------------------------ */
 
 static void
@@ -307,6 +357,10 @@ conn_event(struct sipdp_ctl *c, struct ctl_conn *k, uint32_t events)
 {
 	uint32_t id = k->id;
 
+	if (k->state == CS_LINGER) {
+		linger_event(c, k, events);
+		return;
+	}
 	if (k->state == CS_CONNECTING) {
 		int err = 0;
 		socklen_t el = sizeof(err);
@@ -575,7 +629,7 @@ sipdp_ctl_poll(struct sipdp_ctl *c, uint64_t now_us)
 		}
 		/* The id, not the slot: a connection closed by an earlier event
 		 * of this batch (and its slot reused) is skipped. */
-		struct ctl_conn *k = ctl_conn_get(c, (uint32_t)d);
+		struct ctl_conn *k = ctl_conn_get_any(c, (uint32_t)d);
 		if (k != NULL)
 			conn_event(c, k, ev[i].events);
 	}

@@ -21,6 +21,7 @@ enum ctl_state {
 	CS_CONNECTING,   /* outbound TCP connect in progress */
 	CS_HANDSHAKE,    /* TLS handshake in progress */
 	CS_OPEN,
+	CS_LINGER,       /* closed for the API; flushing a last answer, then FIN */
 };
 
 #define CF_OUTBOUND   0x01u
@@ -29,6 +30,7 @@ enum ctl_state {
 #define CF_BUSY       0x08u /* inside the delivery loop: defer the close */
 #define CF_DOOMED     0x10u /* close when the delivery loop returns */
 #define CF_TLS_PEEKED 0x20u /* the first byte on a TLS port was checked */
+#define CF_SHUT       0x40u /* LINGER: our FIN is sent */
 
 /* Intrusive doubly linked list of slot indexes, oldest first. Each timeout
  * is the same for every connection, so appending at the tail keeps a list
@@ -115,6 +117,7 @@ struct sipdp_ctl {
 
 /* ctl_conn.c */
 struct ctl_conn *ctl_conn_get(const struct sipdp_ctl *c, uint32_t id);
+struct ctl_conn *ctl_conn_get_any(const struct sipdp_ctl *c, uint32_t id);
 struct ctl_conn *ctl_conn_alloc(struct sipdp_ctl *c);
 void ctl_conn_close(struct sipdp_ctl *c, struct ctl_conn *k, enum sipdp_ctl_close_reason why);
 void ctl_conn_release(struct sipdp_ctl *c, struct ctl_conn *k);
@@ -143,5 +146,6 @@ int ctl_addr_to_sockaddr(const struct sipdp_ctl_addr *a, struct sockaddr_storage
 void ctl_addr_from_sockaddr(struct sipdp_ctl_addr *a, const struct sockaddr_storage *ss);
 int ctl_conn_write(struct sipdp_ctl *c, struct ctl_conn *k, const void *buf, uint32_t len);
 int ctl_tls_ctx_create(struct sipdp_ctl *c);
+void ctl_linger_start(struct sipdp_ctl *c, struct ctl_conn *k);
 
 #endif /* SIPDP_CTL_PVT_H */

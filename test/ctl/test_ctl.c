@@ -42,6 +42,8 @@
 #include "sipdp_test.h"
 
 #define MAXREC 32
+/* lib/ctl reads at most this much at once (CTL_SCRATCH) */
+#define CTL_TEST_SCRATCH (64 * 1024)
 
 struct rec {
 	int n;
@@ -424,6 +426,20 @@ test_oversize_body_answered_513_and_closed(void)
 	ssize_t got, total = 0;
 
 	raw_send(fd, big, sizeof(big) - 1);
+	/* More body than one read takes is already queued when the server
+	 * gives up: closing then would reset the connection and the 513
+	 * could be lost. The server lingers, discarding, then sends FIN. */
+	static char more[96 * 1024];
+	memset(more, 'x', sizeof(more));
+	size_t sent = 0;
+	for (int w = 0; w < 1000 && sent < sizeof(more); w++) {
+		ssize_t n = send(fd, more + sent, sizeof(more) - sent, MSG_NOSIGNAL);
+		if (n > 0)
+			sent += (size_t)n;
+		else
+			usleep(100);
+	}
+	CU_ASSERT(sent > CTL_TEST_SCRATCH);
 	for (int w = 0; w < 20000; w++) {
 		pump(c, NULL);
 		got = raw_recv(fd, buf + total, sizeof(buf) - 1 - (size_t)total);
@@ -434,6 +450,7 @@ test_oversize_body_answered_513_and_closed(void)
 		else
 			usleep(100);
 	}
+	CU_ASSERT_EQUAL(got, 0); /* an orderly FIN after the answer */
 	buf[total] = 0;
 	CU_ASSERT(strncmp(buf, "SIP/2.0 513 ", 12) == 0);
 	CU_ASSERT(strstr(buf, "Call-ID: big@test\r\n") != NULL);
@@ -1154,6 +1171,31 @@ test_params_from_cfg_and_listen(void)
 	sipdp_cfg_free(cfg);
 }
 
+static void
+test_dump_lists_counters_and_connections(void)
+{
+	struct rec r;
+	struct sipdp_ctl_params p = { 0 };
+	struct sipdp_ctl *c = mk(&p, &r);
+	struct sipdp_ctl_addr peer = lo(AF_INET6, 5070);
+	uint32_t id;
+	char *text = NULL;
+	size_t len = 0;
+
+	CU_ASSERT_EQUAL_FATAL(sipdp_ctl_attach_buffer(c, &peer, &id), 0);
+	CU_ASSERT_EQUAL(sipdp_ctl_input(c, id, OPT, 20, now_us), 0);
+	FILE *f = open_memstream(&text, &len);
+	CU_ASSERT_EQUAL(sipdp_ctl_dump(c, f), 0);
+	fclose(f);
+	CU_ASSERT(strstr(text, "conns_open               1\n") != NULL);
+	CU_ASSERT(strstr(text, "closed_idle              0\n") != NULL);
+	CU_ASSERT(strstr(text, " tcp open [::1]:5070 -> ") != NULL);
+	CU_ASSERT(strstr(text, " rx 20 tx 0\n") != NULL);
+	free(text);
+	sipdp_ctl_close(c, id);
+	sipdp_ctl_destroy(c);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "framing_every_split_point_on_a_buffer", test_framing_every_split_point_on_a_buffer },
 	{ "framing_byte_by_byte_over_tcp_v4_and_v6", test_framing_byte_by_byte_over_tcp_v4_and_v6 },
@@ -1183,6 +1225,7 @@ static struct sipdp_test_case cases[] = {
 	{ "via_stamp_received_and_rport", test_via_stamp_received_and_rport },
 	{ "via_stamp_on_delivery", test_via_stamp_on_delivery },
 	{ "params_from_cfg_and_listen", test_params_from_cfg_and_listen },
+	{ "dump_lists_counters_and_connections", test_dump_lists_counters_and_connections },
 	{ NULL, NULL }
 };
 
