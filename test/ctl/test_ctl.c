@@ -35,6 +35,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "ctl_certs.h"
 #include "sipdp_cfg.h"
 #include "sipdp_ctl.h"
@@ -1004,6 +1006,91 @@ test_tls_handshake_timeout(void)
 	tls_pair_finish(&t);
 }
 
+/* A plain OpenSSL client with its own protocol range and ciphers, driven
+ * non-blocking against the server. @return 1 handshake done, 0 failed. */
+static int
+raw_tls_client(struct sipdp_ctl *srv, uint16_t port, int minv, int maxv, const char *ciphers,
+	int *version)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	int fd = raw_connect(AF_INET, port), done = -1;
+
+	SSL_CTX_set_min_proto_version(ctx, minv);
+	SSL_CTX_set_max_proto_version(ctx, maxv);
+	if (ciphers)
+		CU_ASSERT_EQUAL(SSL_CTX_set_cipher_list(ctx, ciphers), 1);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	SSL *ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	for (int w = 0; w < 20000 && done < 0; w++) {
+		int r = SSL_connect(ssl);
+		if (r == 1) {
+			done = 1;
+			break;
+		}
+		int e = SSL_get_error(ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			done = 0;
+			break;
+		}
+		pump(srv, NULL);
+		usleep(100);
+	}
+	if (version)
+		*version = SSL_version(ssl);
+	if (done == 1) {
+		CU_ASSERT_EQUAL(SSL_write(ssl, OPT, sizeof(OPT) - 1), (int)sizeof(OPT) - 1);
+	}
+	for (int w = 0; w < 50; w++)
+		pump(srv, NULL);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+	return done;
+}
+
+static void
+test_tls_versions_12_13_only_and_cipher_list(void)
+{
+	struct rec r;
+	struct sipdp_ctl_stats st;
+	int v = 0;
+
+	if (!have_pki) {
+		CU_FAIL("no test PKI");
+		return;
+	}
+	struct sipdp_ctl_params p = { .tls_enabled = true, .tls = {
+		.cert_file = pki.srv_cert, .key_file = pki.srv_key, .ca_file = pki.ca,
+		.verify_inbound = SIPDP_CTL_VERIFY_OPTIONAL,
+		.ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256" } };
+	struct sipdp_ctl *c = mk(&p, &r);
+	uint16_t port = listen_on(c, SIPDP_CTL_TLS, AF_INET);
+
+	/* TLS 1.3, no client certificate: optional verification lets it in */
+	CU_ASSERT_EQUAL(raw_tls_client(c, port, TLS1_3_VERSION, TLS1_3_VERSION, NULL, &v), 1);
+	CU_ASSERT_EQUAL(v, TLS1_3_VERSION);
+	/* TLS 1.2 with the configured cipher */
+	CU_ASSERT_EQUAL(raw_tls_client(c, port, TLS1_2_VERSION, TLS1_2_VERSION,
+		"ECDHE-ECDSA-AES128-GCM-SHA256", &v), 1);
+	CU_ASSERT_EQUAL(v, TLS1_2_VERSION);
+	WAIT(c, NULL, r.n == 2);
+	CU_ASSERT_EQUAL(r.n, 2);
+	/* TLS 1.2 offering only a cipher outside the list: refused */
+	CU_ASSERT_EQUAL(raw_tls_client(c, port, TLS1_2_VERSION, TLS1_2_VERSION,
+		"ECDHE-ECDSA-CHACHA20-POLY1305", NULL), 0);
+	/* TLS 1.1 (allowed by the client at security level 0): refused */
+	CU_ASSERT_EQUAL(raw_tls_client(c, port, TLS1_1_VERSION, TLS1_1_VERSION,
+		"DEFAULT:@SECLEVEL=0", NULL), 0);
+	WAIT(c, NULL, open_conns(c) == 0);
+	sipdp_ctl_stats(c, &st);
+	CU_ASSERT_EQUAL(st.tls_handshakes_ok, 2);
+	CU_ASSERT_EQUAL(st.tls_handshakes_failed, 2);
+	CU_ASSERT_EQUAL(st.closed[SIPDP_CTL_CLOSE_HS_FAILED], 2);
+	CU_ASSERT_EQUAL(r.n, 2);
+	finish(c);
+}
+
 /* ---- RFC 3261 §26 transport choice ------------------------------------------------ */
 
 static void
@@ -1221,6 +1308,7 @@ static struct sipdp_test_case cases[] = {
 	{ "tls_wrong_name_fails", test_tls_wrong_name_fails },
 	{ "tls_plaintext_on_tls_port_closed", test_tls_plaintext_on_tls_port_closed },
 	{ "tls_handshake_timeout", test_tls_handshake_timeout },
+	{ "tls_versions_12_13_only_and_cipher_list", test_tls_versions_12_13_only_and_cipher_list },
 	{ "transport_for_uri_and_via", test_transport_for_uri_and_via },
 	{ "via_stamp_received_and_rport", test_via_stamp_received_and_rport },
 	{ "via_stamp_on_delivery", test_via_stamp_on_delivery },
