@@ -149,7 +149,7 @@ struct sipdp_ctl_params {
 	X(msgs_out,            "sends accepted")                               \
 	X(pings_in,            "CRLFCRLF keep-alives answered")                \
 	X(pongs_in,            "CRLF pongs received")                          \
-	X(framing_errors,      "framing errors (bad Content-Length, oversize)") \
+	X(framing_errors,      "framing errors (bad Content-Length, oversize, message cut by a close)") \
 	X(oversize_513,        "513 answers sent before an oversize close")
 
 /** Counters; closed[] is by enum sipdp_ctl_close_reason. */

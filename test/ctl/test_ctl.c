@@ -696,6 +696,34 @@ test_idle_timeout_exact(void)
 	finish(c);
 }
 
+static void
+test_tx_queue_overflow_closes(void)
+{
+	struct rec r;
+	struct sipdp_ctl_params p = { .max_tx_queue_bytes = 65536 };
+	struct sipdp_ctl *c = mk(&p, &r);
+	uint16_t port = listen_on(c, SIPDP_CTL_TCP, AF_INET);
+	int fd = raw_connect(AF_INET, port);
+	static char chunk[32768];
+	int rc = 0, i;
+
+	raw_send(fd, OPT, sizeof(OPT) - 1);
+	WAIT(c, NULL, r.n == 1);
+	CU_ASSERT_EQUAL_FATAL(r.n, 1);
+	memset(chunk, 'z', sizeof(chunk));
+	/* The peer never reads: the kernel buffers fill, then our queue. */
+	for (i = 0; i < 2000 && rc == 0; i++)
+		rc = sipdp_ctl_send(c, r.conn[0], chunk, sizeof(chunk));
+	CU_ASSERT_EQUAL(rc, -ENOBUFS);
+	CU_ASSERT_EQUAL(sipdp_ctl_send(c, r.conn[0], chunk, 1), -ENOTCONN);
+	expect_closed_count(c, SIPDP_CTL_CLOSE_TX_OVERFLOW, 1);
+	CU_ASSERT_EQUAL(r.nclosed, 1);
+	CU_ASSERT_EQUAL(r.reason[0], SIPDP_CTL_CLOSE_TX_OVERFLOW);
+	close(fd);
+	normal_message_delivered(c, &r, port);
+	finish(c);
+}
+
 /* ---- outbound ------------------------------------------------------------------ */
 
 static void
@@ -1298,6 +1326,7 @@ static struct sipdp_test_case cases[] = {
 	{ "limit_per_source_refused", test_limit_per_source_refused },
 	{ "limit_total_refused", test_limit_total_refused },
 	{ "idle_timeout_exact", test_idle_timeout_exact },
+	{ "tx_queue_overflow_closes", test_tx_queue_overflow_closes },
 	{ "outbound_connect_then_reuse", test_outbound_connect_then_reuse },
 	{ "tls_handshake_message_and_response", test_tls_handshake_message_and_response },
 	{ "tls_mutual_required_missing_client_cert_fails",
