@@ -96,7 +96,7 @@ struct sipdp_ctl {
 	uint64_t now;
 	int ep;
 	uint32_t cap;
-	uint32_t idx_bits;     /* conn id = gen << idx_bits | (idx + 1) - 1 ... see ctl_conn.c */
+	uint32_t idx_bits;     /* conn id = gen << idx_bits | idx (ctl_conn.c) */
 	struct ctl_conn *conns;
 	uint32_t *free_stack;
 	uint32_t nfree;
