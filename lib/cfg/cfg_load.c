@@ -566,5 +566,10 @@ sipdp_cfg_reload_check(const struct sipdp_cfg *cur, const struct sipdp_cfg *next
 		cfg_errors_add(errs, 0, 0, "limits", "changed: needs a restart");
 		ret = -EBUSY;
 	}
+	/* The TLS contexts are built once when lib/ctl starts. */
+	if (memcmp(&cur->tls, &next->tls, sizeof(cur->tls)) != 0) {
+		cfg_errors_add(errs, 0, 0, "tls", "changed: needs a restart");
+		ret = -EBUSY;
+	}
 	return ret;
 }

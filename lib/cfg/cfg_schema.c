@@ -1259,8 +1259,50 @@ static const struct cfg_field limits_fields[] = {
 		16777216, 16384, 0),
 	F_UINT(sipdp_cfg_limits, "message_max", message_max, 1500, 65535, 16384, 0),
 	F_UINT(sipdp_cfg_limits, "tcp_connections", tcp_connections, 1, 1048576, 1024, 0),
+	F_UINT(sipdp_cfg_limits, "tcp_per_source", tcp_per_source, 1, 1048576, 64, 0),
+	F_UINT(sipdp_cfg_limits, "tcp_idle_timeout_ms", tcp_idle_timeout_ms, 1000, 86400000,
+		300000, 0),
+	F_UINT(sipdp_cfg_limits, "tcp_message_deadline_ms", tcp_message_deadline_ms, 100,
+		600000, 10000, 0),
 };
 SECTION(limits_sec, "limits", limits_fields, NULL);
+
+static const struct cfg_enum en_tls_verify[] = {
+	{ "none", SIPDP_CFG_TLS_VERIFY_NONE },
+	{ "optional", SIPDP_CFG_TLS_VERIFY_OPTIONAL },
+	{ "required", SIPDP_CFG_TLS_VERIFY_REQUIRED },
+	{ NULL, 0 },
+};
+
+static void
+check_tls(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
+	const yaml_node_t *map, const yaml_node_t *const *seen)
+{
+	const struct sipdp_cfg_tls *t = obj;
+
+	/* A certificate without its key (or the reverse) cannot serve TLS. */
+	if (t->cert[0] && !t->key[0])
+		CHECK_ERR(ctx, sec, seen, map, "cert", "cert needs key");
+	if (t->key[0] && !t->cert[0])
+		CHECK_ERR(ctx, sec, seen, map, "key", "key needs cert");
+	if (t->verify_inbound != SIPDP_CFG_TLS_VERIFY_NONE && !t->cert[0])
+		CHECK_ERR(ctx, sec, seen, map, "verify_inbound",
+			"verify_inbound needs a server cert and key");
+}
+
+static const struct cfg_field tls_fields[] = {
+	F_VAL(sipdp_cfg_tls, "cert", cert, cfg_t_path, 0),
+	F_VAL(sipdp_cfg_tls, "key", key, cfg_t_path, 0),
+	F_VAL(sipdp_cfg_tls, "ca", ca, cfg_t_path, 0),
+	F_ENUM(sipdp_cfg_tls, "verify_inbound", verify_inbound, en_tls_verify,
+		SIPDP_CFG_TLS_VERIFY_NONE, 0),
+	F_BOOL(sipdp_cfg_tls, "verify_outbound", verify_outbound, true),
+	F_VAL(sipdp_cfg_tls, "ciphers", ciphers, cfg_t_text, 0),
+	F_VAL(sipdp_cfg_tls, "ciphersuites", ciphersuites, cfg_t_text, 0),
+	F_VAL(sipdp_cfg_tls, "sni", sni, cfg_t_host, 0),
+	F_UINT(sipdp_cfg_tls, "handshake_timeout_ms", handshake_timeout_ms, 100, 60000, 5000, 0),
+};
+SECTION(tls_sec, "tls", tls_fields, check_tls);
 
 static void
 check_timers(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
@@ -1366,6 +1408,7 @@ static const struct cfg_field root_fields[] = {
 	F_MAP(sipdp_cfg, "lcores", lcores, lcores_sec, CFG_F_REQUIRED),
 	F_MAP(sipdp_cfg, "sip", sip, sip_sec, 0),
 	F_MAP(sipdp_cfg, "limits", limits, limits_sec, 0),
+	F_MAP(sipdp_cfg, "tls", tls, tls_sec, 0),
 	F_MAP(sipdp_cfg, "timers", timers, timers_sec, 0),
 	F_MAP(sipdp_cfg, "identity", identity, identity_sec, 0),
 	F_MAP(sipdp_cfg, "log", log, log_sec, 0),

@@ -95,6 +95,30 @@ struct sipdp_cfg_limits {
 	uint32_t subscriptions_per_shard;
 	uint32_t message_max;           /**< bytes of one SIP message */
 	uint32_t tcp_connections;
+	uint32_t tcp_per_source;        /**< inbound TCP/TLS connections per source address */
+	uint32_t tcp_idle_timeout_ms;   /**< close a connection idle this long */
+	uint32_t tcp_message_deadline_ms; /**< a message must arrive whole this long
+					       after its first byte (slowloris) */
+};
+
+/** TLS client certificate policy (values of enum sipdp_ctl_verify). */
+enum sipdp_cfg_tls_verify {
+	SIPDP_CFG_TLS_VERIFY_NONE = 0,
+	SIPDP_CFG_TLS_VERIFY_OPTIONAL,
+	SIPDP_CFG_TLS_VERIFY_REQUIRED,
+};
+
+/** SIP over TLS (control lcore). sipdp serves tls_port only with a cert. */
+struct sipdp_cfg_tls {
+	char cert[SIPDP_CFG_PATH_LEN];  /**< PEM certificate chain; "" : no TLS server */
+	char key[SIPDP_CFG_PATH_LEN];   /**< PEM private key of cert */
+	char ca[SIPDP_CFG_PATH_LEN];    /**< PEM CA bundle; "" : the system's */
+	uint8_t verify_inbound;         /**< enum sipdp_cfg_tls_verify, default none */
+	bool verify_outbound;           /**< verify servers we connect to, default true */
+	char ciphers[SIPDP_CFG_PATH_LEN];      /**< TLS 1.2 list; "" : OpenSSL default */
+	char ciphersuites[SIPDP_CFG_PATH_LEN]; /**< TLS 1.3 suites; "" : OpenSSL default */
+	char sni[SIPDP_CFG_HOST_LEN];   /**< server name for outbound; "" : verify the IP */
+	uint32_t handshake_timeout_ms;  /**< default 5000 */
 };
 
 struct sipdp_cfg_timers {
@@ -275,6 +299,7 @@ struct sipdp_cfg {
 	struct sipdp_cfg_lcores lcores;
 	struct sipdp_cfg_sip sip;
 	struct sipdp_cfg_limits limits;
+	struct sipdp_cfg_tls tls;
 	struct sipdp_cfg_timers timers;
 	struct sipdp_cfg_identity identity;
 	struct sipdp_cfg_log log;

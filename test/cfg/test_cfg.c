@@ -215,6 +215,13 @@ test_minimal_file_gets_documented_defaults(void)
 	CU_ASSERT_EQUAL(c->limits.subscriptions_per_shard, 16384);
 	CU_ASSERT_EQUAL(c->limits.message_max, 16384);
 	CU_ASSERT_EQUAL(c->limits.tcp_connections, 1024);
+	CU_ASSERT_EQUAL(c->limits.tcp_per_source, 64);
+	CU_ASSERT_EQUAL(c->limits.tcp_idle_timeout_ms, 300000);
+	CU_ASSERT_EQUAL(c->limits.tcp_message_deadline_ms, 10000);
+	CU_ASSERT_STRING_EQUAL(c->tls.cert, "");
+	CU_ASSERT_EQUAL(c->tls.verify_inbound, SIPDP_CFG_TLS_VERIFY_NONE);
+	CU_ASSERT_TRUE(c->tls.verify_outbound);
+	CU_ASSERT_EQUAL(c->tls.handshake_timeout_ms, 5000);
 	CU_ASSERT_EQUAL(c->timers.t1_ms, 500);
 	CU_ASSERT_EQUAL(c->timers.t2_ms, 4000);
 	CU_ASSERT_EQUAL(c->timers.t4_ms, 5000);
@@ -946,6 +953,43 @@ test_docs_document_every_schema_key(void)
 	free(md);
 }
 
+/* tls: every key loads; cert and key go together; mutual TLS needs a cert. */
+static void
+test_tls_section_loads_and_checks_pairs(void)
+{
+	struct sipdp_cfg *c = NULL;
+	const char *y = BASE
+		"tls:\n"
+		"  cert: /etc/sipdp/cert.pem\n"
+		"  key: /etc/sipdp/key.pem\n"
+		"  ca: /etc/sipdp/ca.pem\n"
+		"  verify_inbound: required\n"
+		"  verify_outbound: false\n"
+		"  ciphers: \"ECDHE+AESGCM:ECDHE+CHACHA20\"\n"
+		"  ciphersuites: \"TLS_AES_128_GCM_SHA256\"\n"
+		"  sni: sip.example.com\n"
+		"  handshake_timeout_ms: 3000\n"
+		"limits: {tcp_per_source: 8, tcp_idle_timeout_ms: 60000, tcp_message_deadline_ms: 2000}\n";
+
+	CU_ASSERT_EQUAL_FATAL(load(y, &c), 0);
+	CU_ASSERT_STRING_EQUAL(c->tls.cert, "/etc/sipdp/cert.pem");
+	CU_ASSERT_STRING_EQUAL(c->tls.ca, "/etc/sipdp/ca.pem");
+	CU_ASSERT_EQUAL(c->tls.verify_inbound, SIPDP_CFG_TLS_VERIFY_REQUIRED);
+	CU_ASSERT_FALSE(c->tls.verify_outbound);
+	CU_ASSERT_STRING_EQUAL(c->tls.ciphers, "ECDHE+AESGCM:ECDHE+CHACHA20");
+	CU_ASSERT_STRING_EQUAL(c->tls.sni, "sip.example.com");
+	CU_ASSERT_EQUAL(c->tls.handshake_timeout_ms, 3000);
+	CU_ASSERT_EQUAL(c->limits.tcp_per_source, 8);
+	CU_ASSERT_EQUAL(c->limits.tcp_message_deadline_ms, 2000);
+	sipdp_cfg_free(c);
+
+	expect_one_error(BASE "tls:\n  cert: /c.pem\n", "cert:", "tls.cert", "cert needs key");
+	expect_one_error(BASE "tls:\n  verify_inbound: optional\n", "verify_inbound",
+		"tls.verify_inbound", "needs a server cert");
+	expect_one_error(BASE "tls:\n  handshake_timeout_ms: 50\n", "handshake_timeout_ms",
+		"tls.handshake_timeout_ms", "out of range");
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "lab_example_loads_with_every_field", test_lab_example_loads_with_every_field },
 	{ "drivers_config_examples_all_load", test_drivers_config_examples_all_load },
@@ -977,6 +1021,7 @@ static struct sipdp_test_case cases[] = {
 	{ "ports_names_and_addresses_unique", test_ports_names_and_addresses_unique },
 	{ "every_truncation_fails_cleanly", test_every_truncation_fails_cleanly },
 	{ "docs_document_every_schema_key", test_docs_document_every_schema_key },
+	{ "tls_section_loads_and_checks_pairs", test_tls_section_loads_and_checks_pairs },
 	{ NULL, NULL }
 };
 
