@@ -303,7 +303,7 @@ shard_on_incoming(void *user, const struct sipdp_ua_event *ev)
 	case SIPDP_CFG_ACTION_REDIRECT:
 		w->st.policy_redirect++;
 		(void)sipdp_ua_redirect(w->ua, ev->dlg, r->redirect.code,
-			sipdp_str_cstr(r->redirect.contact), w->now_us);
+			sipdp_str_cstr(s->policy->rules[rule].contact), w->now_us);
 		break;
 	default:
 		/* drop is decided before the UA sees the INVITE

@@ -57,6 +57,7 @@ sipdp_shard_policy_create(const struct sipdp_cfg *cfg, struct sipdp_shard_policy
 		}
 		r->prefix_len = (uint32_t)strlen(mt->ruri_user_prefix);
 		reject_extra(&cfg->rules[i], r);
+		snprintf(r->contact, sizeof(r->contact), "<%s>", cfg->rules[i].redirect.contact);
 		if (mt->ruri_user_regex[0] != 0) {
 			int rc = regcomp(&r->re, mt->ruri_user_regex, REG_EXTENDED | REG_NOSUB);
 

@@ -33,6 +33,8 @@ struct shard_rule {
 	uint32_t prefix_len;
 	uint32_t extra_len;
 	char extra[SIPDP_CFG_STR_LEN + 96]; /* reject: Retry-After, Reason */
+	char contact[SIPDP_CFG_URI_LEN + 2]; /* redirect: <uri> (a URI with
+					       parameters needs the brackets) */
 };
 
 struct sipdp_shard_policy {
