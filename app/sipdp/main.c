@@ -61,7 +61,7 @@ struct app {
 	uint16_t port, tap;
 	bool port_up, tap_up;
 	uint16_t nb_q;
-	struct rte_mempool *pkt, *big, *direct, *indirect;
+	struct rte_mempool *pkt, *rx, *big, *direct, *indirect;
 	struct sipdp_dp_neigh *neigh;
 	struct sipdp_dp_ksend *ks;
 	struct sipdp_shard *shard;
@@ -140,7 +140,20 @@ pools_create(struct app *a)
 		RTE_PKTMBUF_HEADROOM + 128, (int)rte_socket_id());
 	a->indirect = rte_pktmbuf_pool_create("sipdp_frag_ind", 8191, 64, 0, 0,
 		(int)rte_socket_id());
-	if (a->pkt == NULL || a->big == NULL || a->direct == NULL || a->indirect == NULL) {
+	/* net_af_packet copies each frame into one mbuf and has no scattered
+	 * RX: a framesz above the default needs RX buffers that large. It
+	 * matters in the lab: af_packet's fanout reassembles IPv4 fragments
+	 * in the kernel and hands over whole datagrams. */
+	const char *fs = strstr(cfg->ports[0].devargs, "framesz=");
+	unsigned long framesz = fs ? strtoul(fs + 8, NULL, 10) : 0;
+	if (framesz + RTE_PKTMBUF_HEADROOM > RTE_MBUF_DEFAULT_BUF_SIZE && framesz < 65536) {
+		a->rx = rte_pktmbuf_pool_create("sipdp_rx", 4095, 128, 0,
+			(uint16_t)(framesz + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
+	} else {
+		a->rx = a->pkt;
+	}
+	if (a->pkt == NULL || a->rx == NULL || a->big == NULL || a->direct == NULL ||
+	    a->indirect == NULL) {
 		APP_LOG(ERR, "mbuf pools: %s (try more memory: -m)\n", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
@@ -172,7 +185,7 @@ port_up(struct app *a)
 	pp.nb_txd = cp->tx_desc;
 	pp.mtu = cp->mtu;
 	pp.promiscuous = cp->promiscuous;
-	pp.mp = a->pkt;
+	pp.mp = a->rx;
 	rc = sipdp_dp_port_create(&pp, &a->info);
 	if (rc != 0) {
 		APP_LOG(ERR, "port %s: %s (net_af_packet given with --vdev needs qpairs=%u)\n",

@@ -283,6 +283,8 @@ gauges(struct shard_worker *w)
 	w->st.dialogs_live = sipdp_ua_dialog_count(w->ua);
 	w->st.retransmissions = ts->retransmits + us->retx_2xx;
 	w->st.full_503 = us->full_503 + us->tsx_full;
+	w->st.ua_build_errors = us->build_errors;
+	w->st.ua_rx_bad = us->rx_bad;
 }
 
 int

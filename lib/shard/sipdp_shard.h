@@ -74,6 +74,8 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(dialogs_live)     /* live dialogs (gauge) */ \
 	X(rejected_503)     /* new INVITEs answered 503 while draining */ \
 	X(full_503)         /* 503 because a table was full (UA gauge copy) */ \
+	X(ua_build_errors)  /* a message did not fit the UA's 8 KiB scratch (gauge) */ \
+	X(ua_rx_bad)        /* datagrams the UA found unparsable (gauge) */ \
 	X(policy_answer)    \
 	X(policy_reject)    \
 	X(policy_redirect)  \
