@@ -192,7 +192,8 @@ PY
 # wait until it answers a SIP OPTIONS from the peer, return. The EAL gets
 # --no-huge -m 512 --file-prefix sipdp-lab, the port as --vdev with the
 # qpairs its workers need, and the lcores of the config (lcore L on CPU
-# L % ncpu, so a 2-worker config also runs on a 2-CPU machine).
+# L % ncpu, so a 2-worker config also runs on a 2-CPU machine). The port
+# gets qpairs (one per worker + the control lcore) and framesz=16384.
 cmd_start() {
 	need_tools
 	local cfg=${1:-$ROOT/drivers-config/lab-af_packet.yaml} bin eff ctl workers wl lc ncpu
@@ -213,7 +214,9 @@ cmd_start() {
 	for i in $workers; do lc="$lc,$i@$((i % ncpu))"; done
 	local vdev=()
 	if [[ $name == net_af_packet* ]]; then
-		vdev=(--vdev "$name,$devargs,qpairs=$((wl + 1))")
+		# framesz: af_packet's fanout reassembles IPv4 in the kernel and
+		# hands whole datagrams over; sipdp's af_packet RX buffers take 16 KB.
+		vdev=(--vdev "$name,$devargs,qpairs=$((wl + 1)),framesz=16384,blocksz=16384")
 	fi
 	mkdir -p "$RUN_DIR"
 	: >"$RUN_DIR/sipdp.log"

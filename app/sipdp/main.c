@@ -44,6 +44,7 @@
 
 #define TAP_IFACE "sipdp0"
 #define DRAIN_MAX_S 5
+#define AF_PACKET_FRAMESZ 16384
 
 /* The one piece of global state: a signal handler can reach nothing else. */
 static volatile sig_atomic_t got_signal;
@@ -141,14 +142,12 @@ pools_create(struct app *a)
 	a->indirect = rte_pktmbuf_pool_create("sipdp_frag_ind", 8191, 64, 0, 0,
 		(int)rte_socket_id());
 	/* net_af_packet copies each frame into one mbuf and has no scattered
-	 * RX: a framesz above the default needs RX buffers that large. It
-	 * matters in the lab: af_packet's fanout reassembles IPv4 fragments
-	 * in the kernel and hands over whole datagrams. */
-	const char *fs = strstr(cfg->ports[0].devargs, "framesz=");
-	unsigned long framesz = fs ? strtoul(fs + 8, NULL, 10) : 0;
-	if (framesz + RTE_PKTMBUF_HEADROOM > RTE_MBUF_DEFAULT_BUF_SIZE && framesz < 65536) {
+	 * RX, and its fanout reassembles IPv4 fragments in the kernel: whole
+	 * datagrams up to AF_PACKET_FRAMESZ come in one frame, so its RX
+	 * buffers are that large (the lab; a NIC gets fragments). */
+	if (strncmp(cfg->ports[0].name, "net_af_packet", 13) == 0) {
 		a->rx = rte_pktmbuf_pool_create("sipdp_rx", 4095, 128, 0,
-			(uint16_t)(framesz + RTE_PKTMBUF_HEADROOM), (int)rte_socket_id());
+			AF_PACKET_FRAMESZ + RTE_PKTMBUF_HEADROOM, (int)rte_socket_id());
 	} else {
 		a->rx = a->pkt;
 	}
@@ -173,10 +172,17 @@ port_up(struct app *a)
 	/* net_af_packet gives one RX/TX pair per qpairs; we need one TX
 	 * queue per worker plus the control lcore's. */
 	if (rte_eth_dev_get_port_by_name(cp->name, &existing) != 0 && cp->devargs[0] != 0) {
-		if (strncmp(cp->name, "net_af_packet", 13) == 0 && strstr(cp->devargs, "qpairs=") == NULL)
-			snprintf(devargs, sizeof(devargs), "%s,qpairs=%u", cp->devargs, a->nb_q);
-		else
-			snprintf(devargs, sizeof(devargs), "%s", cp->devargs);
+		int n = snprintf(devargs, sizeof(devargs), "%s", cp->devargs);
+
+		if (strncmp(cp->name, "net_af_packet", 13) == 0) {
+			if (strstr(cp->devargs, "qpairs=") == NULL)
+				n += snprintf(devargs + n, sizeof(devargs) - (size_t)n, ",qpairs=%u",
+					a->nb_q);
+			if (strstr(cp->devargs, "framesz=") == NULL)
+				snprintf(devargs + n, sizeof(devargs) - (size_t)n,
+					",framesz=%u,blocksz=%u", AF_PACKET_FRAMESZ,
+					AF_PACKET_FRAMESZ);
+		}
 		pp.devargs = devargs;
 	}
 	pp.nb_rx_queues = a->nb_q;
