@@ -94,6 +94,12 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	if (rc != 0)
 		return rc;
 
+	struct sipdp_ua_mem mem;
+
+	sipdp_ua_memory(w->ua, &mem);
+	SHARD_LOG(INFO, "worker %u: lcore %u, %u RX queue(s) from %u, TX queue %u, tap queue %u, "
+		"UA %zu KiB (%zu B per confirmed dialog), ring-delay wheel %u timers\n", i, lcore,
+		w->nb_rxq, w->rxq[0], i, i, mem.total / 1024, mem.per_dialog, tp.capacity);
 	snprintf(name, sizeof(name), "sipdp_ks%u", i);
 	w->ksend = rte_ring_create(name, SHARD_KSEND_SZ, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	return w->ksend == NULL ? -ENOMEM : 0;
