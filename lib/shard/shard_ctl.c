@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
@@ -123,7 +124,13 @@ stats_walk(const struct sipdp_shard_stats *st, void (*fn)(void *, const char *, 
 
 	for (unsigned i = 0; i < sipdp_shard_counter_count; i++)
 		fn(arg, sipdp_shard_counter_names[i], c[i]);
-	fn(arg, "cycles_per_msg", st->sip_delivered ? st->busy_cycles / st->sip_delivered : 0);
+	/* cycles_per_msg: the shard's own work per SIP message (parse, policy,
+	 * transactions, dialog, building and framing the answers);
+	 * busy_cycles_per_msg adds RX/TX bursts (system calls with
+	 * af_packet), timers, and any time the lcore was preempted. */
+	fn(arg, "cycles_per_msg", st->sip_delivered ? st->msg_cycles / st->sip_delivered : 0);
+	fn(arg, "busy_cycles_per_msg", st->sip_delivered ? st->busy_cycles / st->sip_delivered : 0);
+	fn(arg, "tsc_hz", rte_get_tsc_hz());
 	fn(arg, "busy_permille", st->iters ? st->busy_iters * 1000 / st->iters : 0);
 	for (unsigned m = 0; m < SIPDP_METHOD__COUNT; m++) {
 		if (st->req[m] != 0) {

@@ -143,6 +143,10 @@ shard_send(void *user, const struct sipdp_tsx_dest *d, const char *buf, uint32_t
 	/* A lost mbuf or a full ring is a lost datagram, which SIP over UDP
 	 * recovers from by retransmission: report success so the
 	 * transaction is not torn down by a transient shortage. */
+	if (SIPDP_UNLIKELY(len == 0 || len > SIPDP_DP_MAX_UDP_PAYLOAD)) {
+		w->st.build_errors++;
+		return 0;
+	}
 	mp = len + SIPDP_DP_TX_HEADROOM + RTE_PKTMBUF_HEADROOM <=
 		(uint32_t)rte_pktmbuf_data_room_size(s->p.tx_pool) ? s->p.tx_pool : s->p.big_pool;
 	m = rte_pktmbuf_alloc(mp);
@@ -151,7 +155,7 @@ shard_send(void *user, const struct sipdp_tsx_dest *d, const char *buf, uint32_t
 		return 0;
 	}
 	p = rte_pktmbuf_append(m, (uint16_t)len);
-	if (SIPDP_UNLIKELY(p == NULL || len > SIPDP_DP_MAX_UDP_PAYLOAD)) {
+	if (SIPDP_UNLIKELY(p == NULL)) {
 		rte_pktmbuf_free(m);
 		w->st.build_errors++;
 		return 0;
@@ -195,11 +199,13 @@ static void
 deliver(struct shard_worker *w, const struct sipdp_dp_rx *rx)
 {
 	struct sipdp_tsx_dest src;
+	uint64_t t0 = rte_rdtsc();
 	int rc;
 
 	dest_from_peer(w->s, &rx->peer, &src);
 	if (shard_policy_pre(w, rx, &src) != 0) {
 		rte_pktmbuf_free(rx->m);
+		w->st.msg_cycles += rte_rdtsc() - t0;
 		return;
 	}
 	rc = sipdp_ua_recv(w->ua, rx->payload, rx->len, &src, w->now_us);
@@ -212,6 +218,7 @@ deliver(struct shard_worker *w, const struct sipdp_dp_rx *rx)
 			w->st.parse_errors++;
 	}
 	rte_pktmbuf_free(rx->m);
+	w->st.msg_cycles += rte_rdtsc() - t0;
 }
 
 static void

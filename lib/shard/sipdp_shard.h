@@ -83,6 +83,7 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(policy_404)       /* no rule matched */ \
 	X(in_dialog_200)    /* in-dialog requests answered 200 by the app */ \
 	X(busy_cycles)      /* TSC cycles of loop iterations that did work */ \
+	X(msg_cycles)       /* TSC cycles inside deliver: policy + UA + send hook */ \
 	X(busy_iters)       \
 	X(iters)
 
