@@ -173,23 +173,24 @@ fam = socket.AF_INET6 if ':' in dst else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM)
 s.settimeout(0.5)
 tag = os.urandom(4).hex()
-lip = '2001:db8::2' if fam == socket.AF_INET6 else '192.0.2.2'
 h = '[%s]' % dst if fam == socket.AF_INET6 else dst
-s.bind((lip, 0))
-port = s.getsockname()[1]
+s.connect((dst, 5060))
+lip, port = s.getsockname()[:2]
 lh = '[%s]' % lip if fam == socket.AF_INET6 else lip
 m = ('OPTIONS sip:ping@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s\r\n'
      'Max-Forwards: 70\r\nFrom: <sip:lab@%s>;tag=%s\r\nTo: <sip:ping@%s>\r\n'
      'Call-ID: %s@lab\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'
      % (h, lh, port, tag, lh, tag, h, tag))
-s.sendto(m.encode(), (dst, 5060))
-d, a = s.recvfrom(65535)
+s.send(m.encode())
+d = s.recv(65535)
 sys.exit(0 if d.startswith(b'SIP/2.0 ') else 1)
 PY
 }
 
 # start [CONFIG]: run sipdp in the dut namespace (lab brought up if needed),
-# wait until it answers a SIP OPTIONS from the peer, return. The EAL gets
+# wait until it answers a SIP OPTIONS from the peer (sent to the config's
+# first address: a tagged or other subnet needs its peer interface made
+# before start), return. The EAL gets
 # --no-huge -m 512 --file-prefix sipdp-lab, the port as --vdev with the
 # qpairs its workers need, and the lcores of the config (lcore L on CPU
 # L % ncpu, so a 2-worker config also runs on a 2-CPU machine). The port
@@ -197,7 +198,7 @@ PY
 cmd_start() {
 	need_tools
 	local cfg=${1:-$ROOT/drivers-config/lab-af_packet.yaml} bin eff ctl workers wl lc ncpu
-	local name devargs pid i ok=1
+	local name devargs ping pid i ok=1
 	bin=$(sipdp_bin)
 	[ -f "$cfg" ] || die "no config $cfg"
 	if running_pid >/dev/null; then die "sipdp already running (pid $(running_pid))"; fi
@@ -207,6 +208,9 @@ cmd_start() {
 	workers=$(awk '/^lcores:/{f=1;next} f&&/^  workers:/{gsub(/[][,]/," "); $1=""; print; exit}' <<<"$eff")
 	name=$(awk '/^ports:/{f=1;next} f&&/name:/{gsub(/"/,"",$3); print $3; exit}' <<<"$eff")
 	devargs=$(awk '/^ports:/{f=1;next} f&&/devargs:/{gsub(/"/,"",$2); print $2; exit}' <<<"$eff")
+	# The address start pings: the first port's IPv4, else its IPv6.
+	ping=$(awk '/^ports:/{f=1;next} /^[a-z]/{f=0} f&&/^    ipv4:/{gsub(/"/,"",$2); sub(/\/.*/,"",$2); print $2; exit}' <<<"$eff")
+	[ -n "$ping" ] || ping=$(awk '/^ports:/{f=1;next} /^[a-z]/{f=0} f&&/^    ipv6:/{gsub(/"/,"",$2); sub(/\/.*/,"",$2); print $2; exit}' <<<"$eff")
 	[ -n "$ctl" ] && [ -n "$workers" ] || die "no lcores in $cfg"
 	ncpu=$(nproc)
 	wl=$(wc -w <<<"$workers")
@@ -228,7 +232,7 @@ cmd_start() {
 	# Bounded wait: the ready line, then a SIP answer to an OPTIONS.
 	for i in $(seq 1 60); do
 		kill -0 "$pid" 2>/dev/null || { tail -n 20 "$RUN_DIR/sipdp.log" >&2; rm -f "$RUN_DIR/sipdp.pid"; die "sipdp exited during start (log: $RUN_DIR/sipdp.log)"; }
-		if grep -q '^sipdp: ready' "$RUN_DIR/sipdp.log" && sip_ping 192.0.2.1; then ok=0; break; fi
+		if grep -q '^sipdp: ready' "$RUN_DIR/sipdp.log" && sip_ping "$ping"; then ok=0; break; fi
 		sleep 0.5
 	done
 	if [ $ok -ne 0 ]; then

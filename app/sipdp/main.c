@@ -62,6 +62,8 @@ struct app {
 	uint16_t port, tap;
 	bool port_up, tap_up;
 	uint16_t nb_q;
+	char kif[IFNAMSIZ];  /* kernel interface with our addresses: the tap, or
+				its VLAN interface when the port is tagged */
 	struct rte_mempool *pkt, *rx, *big, *direct, *indirect;
 	struct sipdp_dp_neigh *neigh;
 	struct sipdp_dp_ksend *ks;
@@ -233,16 +235,27 @@ tap_up(struct app *a)
 		return rc;
 	}
 	a->tap_up = true;
+	snprintf(a->kif, sizeof(a->kif), "%s", TAP_IFACE);
+	/* Tagged port: frames reach the tap with their tag, so the kernel
+	 * needs the VLAN interface to answer them, and sends tagged frames
+	 * out of the tap from it. */
+	if (cp->vlan != 0) {
+		rc = sipdp_dp_tap_vlan_add(TAP_IFACE, cp->vlan, a->kif);
+		if (rc != 0) {
+			APP_LOG(ERR, "tap %s: VLAN %u: %s\n", TAP_IFACE, cp->vlan, strerror(-rc));
+			return rc;
+		}
+	}
 	/* The kernel answers ARP/NDP/ping for our addresses through the tap. */
 	const struct sipdp_cfg_ip *addrs[2] = { &cp->ipv4, &cp->ipv6 };
 	for (int i = 0; i < 2; i++) {
 		if (addrs[i]->family == 0)
 			continue;
 		to_dp_ip(addrs[i], &ip);
-		rc = sipdp_dp_tap_addr_add(TAP_IFACE, dp_family(addrs[i]->family), &ip,
+		rc = sipdp_dp_tap_addr_add(a->kif, dp_family(addrs[i]->family), &ip,
 			addrs[i]->prefix);
 		if (rc != 0) {
-			APP_LOG(ERR, "tap %s: address: %s\n", TAP_IFACE, strerror(-rc));
+			APP_LOG(ERR, "%s: address: %s\n", a->kif, strerror(-rc));
 			return rc;
 		}
 	}
@@ -254,7 +267,7 @@ neigh_up(struct app *a)
 {
 	const struct sipdp_cfg_port *cp = &a->cfg->ports[0];
 	struct sipdp_dp_neigh_params np = { .max_entries = 4096,
-		.ifindex = (int)if_nametoindex(TAP_IFACE) };
+		.ifindex = (int)if_nametoindex(a->kif) };
 	struct sipdp_dp_route routes[2];
 	uint16_t nr = 0;
 	int rc;
@@ -279,7 +292,7 @@ neigh_up(struct app *a)
 	if (nr != 0 && (rc = sipdp_dp_neigh_set_routes(a->neigh, routes, nr)) != 0)
 		return rc;
 	(void)sipdp_dp_neigh_publish(a->neigh);
-	rc = sipdp_dp_ksend_create(TAP_IFACE, &a->ks);
+	rc = sipdp_dp_ksend_create(a->kif, &a->ks);
 	if (rc != 0)
 		APP_LOG(ERR, "kernel send sockets: %s\n", strerror(-rc));
 	return rc;
@@ -325,7 +338,7 @@ ready_line(const struct app *a)
 	char ip[64];
 
 	printf("sipdp: ready: port %s (%s, mtu %u), tap %s, %u worker(s), control lcore %u, SIP/UDP on",
-		a->cfg->ports[0].name, a->info.driver, a->info.mtu, TAP_IFACE,
+		a->cfg->ports[0].name, a->info.driver, a->info.mtu, a->kif,
 		a->cfg->lcores.nb_workers, a->cfg->lcores.control);
 	for (uint16_t i = 0; i < a->cls.n_local; i++) {
 		const struct sipdp_dp_local *l = &a->cls.local[i];
@@ -456,7 +469,7 @@ main(int argc, char **argv)
 	sp.ctl_txq = (uint16_t)(a.nb_q - 1);
 	sp.tap_port = a.tap;
 	sp.nb_tap_queues = a.cfg->lcores.nb_workers;
-	sp.tap_iface = TAP_IFACE;
+	sp.tap_iface = a.kif;
 	sp.neigh = a.neigh;
 	sp.ksend = a.ks;
 	sp.cls = &a.cls;
