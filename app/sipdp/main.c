@@ -417,7 +417,13 @@ main(int argc, char **argv)
 			break;
 		}
 	if (dd > 0) {
-		rc = sipdp_cfg_args_parse(argc - dd, argv + dd, &args, stderr);
+		/* The part after "--", behind the program name (for usage). */
+		char *own[argc - dd];
+
+		own[0] = argv[0];
+		for (int i = dd + 1; i < argc; i++)
+			own[i - dd] = argv[i];
+		rc = sipdp_cfg_args_parse(argc - dd, own, &args, stderr);
 		if (rc == -ECANCELED)
 			return 0;
 		if (rc != 0)
