@@ -201,6 +201,17 @@ sipdp_shard_stats_print(const struct sipdp_shard *s, FILE *f)
  * the process is recorded here, once, before the first callback can run. */
 static struct sipdp_shard *tel_shard;
 
+/* Called by sipdp_shard_destroy(). DPDK 22.11 cannot unregister a
+ * command: later calls find no shard and answer -ENODEV. A callback
+ * already running when the shard is freed is not waited for: destroy runs
+ * at exit, after the workers stopped. */
+void
+shard_telemetry_forget(const struct sipdp_shard *s)
+{
+	if (__atomic_load_n(&tel_shard, __ATOMIC_ACQUIRE) == s)
+		__atomic_store_n(&tel_shard, NULL, __ATOMIC_RELEASE);
+}
+
 static void
 tel_add(void *arg, const char *name, uint64_t v)
 {
@@ -210,7 +221,7 @@ tel_add(void *arg, const char *name, uint64_t v)
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct sipdp_shard *s = tel_shard;
+	struct sipdp_shard *s = __atomic_load_n(&tel_shard, __ATOMIC_ACQUIRE);
 	struct sipdp_shard_stats st;
 	char name[32];
 
@@ -279,7 +290,7 @@ tel_port_dict(struct rte_tel_data *d, const char *name, uint16_t port)
 static int
 tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct sipdp_shard *s = tel_shard;
+	struct sipdp_shard *s = __atomic_load_n(&tel_shard, __ATOMIC_ACQUIRE);
 
 	(void)cmd;
 	(void)params;
@@ -296,7 +307,7 @@ sipdp_shard_telemetry_register(struct sipdp_shard *s)
 {
 	int rc;
 
-	tel_shard = s;
+	__atomic_store_n(&tel_shard, s, __ATOMIC_RELEASE);
 	rc = rte_telemetry_register_cmd("/sipdp/stats", tel_stats,
 		"sipdp counters: totals and per worker. Parameters: int worker (optional)");
 	if (rc == 0)

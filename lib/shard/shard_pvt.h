@@ -96,6 +96,9 @@ void shard_ring_fire(void *arg, const struct sipdp_timer_event *ev);
 int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 	const struct sipdp_tsx_dest *src);
 
+/* shard_ctl.c */
+void shard_telemetry_forget(const struct sipdp_shard *s);
+
 /* shard_worker.c */
 int shard_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint32_t len);
 int shard_worker_main(void *arg);
