@@ -4,7 +4,8 @@
 #  - the protocol core (base sipmsg timer tsx dlg ua stats) includes no DPDK,
 #    liburcu or OpenSSL header (OpenSSL enters the core only through the
 #    random-seed hook the embedder passes in);
-#  - fast-path files call no malloc/calloc/realloc/printf family.
+#  - fast-path files call no malloc/calloc/realloc/printf family (lib/shard's
+#    worker, ownership and policy files also no locks or sleeps).
 # Fast-path files are every .c of the core except the ones listed as cold
 # (creation, dumps) below.
 set -euo pipefail
@@ -33,6 +34,16 @@ for d in $core; do
 			echo "forbidden: fast-path file $f allocates or prints:"; echo "$hits"; fail=1
 		fi
 	done < <(find "$d" -name '*.c' | sort)
+done
+
+# The data path's own fast-path files (lib/shard): the worker loop, the
+# ownership and hand-off code, and the policy run at call setup.
+for f in lib/shard/shard_worker.c lib/shard/shard_owner.c lib/shard/shard_policy.c; do
+	[ -f "$f" ] || continue
+	if hits=$(grep -nE '\b(malloc|calloc|realloc|strdup|printf|fprintf|sprintf|snprintf|puts|pthread_mutex_lock|usleep|sleep)[[:space:]]*\(' "$f" \
+		| grep -vE '^[0-9]+:[[:space:]]*(\*|//|/\*)'); then
+		echo "forbidden: fast-path file $f allocates, prints, locks or sleeps:"; echo "$hits"; fail=1
+	fi
 done
 
 if [ $fail -eq 0 ]; then

@@ -14,7 +14,7 @@
 # segmentation offloads are off on both veth ends: af_packet would otherwise
 # hand sipdp UDP with checksums still to compute and 64 KiB TCP "frames".
 #
-# Usage: lab.sh up | down | status | start | stop
+# Usage: lab.sh up | down | status | start [CONFIG] | stop
 # Only namespaces and links named sipdp-* are ever touched. Idempotent.
 set -euo pipefail
 
@@ -107,6 +107,7 @@ cmd_up() {
 
 cmd_down() {
 	need_tools
+	running_pid >/dev/null && cmd_stop
 	# Deleting a namespace deletes the veth end inside it, and with it the pair.
 	ns_exists "$DUT_NS" && ip netns del "$DUT_NS"
 	ns_exists "$PEER_NS" && ip netns del "$PEER_NS"
@@ -143,21 +144,132 @@ cmd_status() {
 	return $ok
 }
 
-cmd_start() {
-	echo "lab.sh start: appliance not built yet (app/sipdp is the lead's to wire up)" >&2
-	exit 2
+# Where start keeps the appliance's log and pid (override with SIPDP_LAB_DIR).
+RUN_DIR=${SIPDP_LAB_DIR:-/tmp/sipdp-lab}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+sipdp_bin() {
+	local b
+	for b in "${SIPDP_BIN:-}" "$ROOT/build-release/app/sipdp/sipdp" "$ROOT/build/app/sipdp/sipdp"; do
+		[ -n "$b" ] && [ -x "$b" ] && { echo "$b"; return 0; }
+	done
+	die "no sipdp binary: set SIPDP_BIN or build build-release/ or build/"
 }
 
+running_pid() {
+	local pid
+	[ -f "$RUN_DIR/sipdp.pid" ] || return 1
+	pid=$(cat "$RUN_DIR/sipdp.pid")
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && { echo "$pid"; return 0; }
+	return 1
+}
+
+# One SIP OPTIONS from the peer namespace; true when any SIP answer comes.
+sip_ping() {
+	ip netns exec "$PEER_NS" python3 - "$1" <<'PY' >/dev/null 2>&1
+import socket, sys, os
+dst = sys.argv[1]
+fam = socket.AF_INET6 if ':' in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+tag = os.urandom(4).hex()
+h = '[%s]' % dst if fam == socket.AF_INET6 else dst
+s.connect((dst, 5060))
+lip, port = s.getsockname()[:2]
+lh = '[%s]' % lip if fam == socket.AF_INET6 else lip
+m = ('OPTIONS sip:ping@%s SIP/2.0\r\nVia: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s\r\n'
+     'Max-Forwards: 70\r\nFrom: <sip:lab@%s>;tag=%s\r\nTo: <sip:ping@%s>\r\n'
+     'Call-ID: %s@lab\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n'
+     % (h, lh, port, tag, lh, tag, h, tag))
+s.send(m.encode())
+d = s.recv(65535)
+sys.exit(0 if d.startswith(b'SIP/2.0 ') else 1)
+PY
+}
+
+# start [CONFIG]: run sipdp in the dut namespace (lab brought up if needed),
+# wait until it answers a SIP OPTIONS from the peer (sent to the config's
+# first address: a tagged or other subnet needs its peer interface made
+# before start), return. The EAL gets
+# --no-huge -m 512 --file-prefix sipdp-lab, the port as --vdev with the
+# qpairs its workers need, and the lcores of the config (lcore L on CPU
+# L % ncpu, so a 2-worker config also runs on a 2-CPU machine). The port
+# gets qpairs (one per worker + the control lcore) and framesz=16384.
+cmd_start() {
+	need_tools
+	local cfg=${1:-$ROOT/drivers-config/lab-af_packet.yaml} bin eff ctl workers wl lc ncpu
+	local name devargs ping pid i ok=1
+	bin=$(sipdp_bin)
+	[ -f "$cfg" ] || die "no config $cfg"
+	if running_pid >/dev/null; then die "sipdp already running (pid $(running_pid))"; fi
+	cmd_status >/dev/null 2>&1 || cmd_up >/dev/null
+	eff=$("$bin" -- --config "$cfg" --check -v) || die "invalid config $cfg"
+	ctl=$(awk '/^lcores:/{f=1;next} f&&/^  control:/{print $2; exit}' <<<"$eff")
+	workers=$(awk '/^lcores:/{f=1;next} f&&/^  workers:/{gsub(/[][,]/," "); $1=""; print; exit}' <<<"$eff")
+	name=$(awk '/^ports:/{f=1;next} f&&/name:/{gsub(/"/,"",$3); print $3; exit}' <<<"$eff")
+	devargs=$(awk '/^ports:/{f=1;next} f&&/devargs:/{gsub(/"/,"",$2); print $2; exit}' <<<"$eff")
+	# The address start pings: the first port's IPv4, else its IPv6.
+	ping=$(awk '/^ports:/{f=1;next} /^[a-z]/{f=0} f&&/^    ipv4:/{gsub(/"/,"",$2); sub(/\/.*/,"",$2); print $2; exit}' <<<"$eff")
+	[ -n "$ping" ] || ping=$(awk '/^ports:/{f=1;next} /^[a-z]/{f=0} f&&/^    ipv6:/{gsub(/"/,"",$2); sub(/\/.*/,"",$2); print $2; exit}' <<<"$eff")
+	[ -n "$ctl" ] && [ -n "$workers" ] || die "no lcores in $cfg"
+	ncpu=$(nproc)
+	wl=$(wc -w <<<"$workers")
+	lc="$ctl@$((ctl % ncpu))"
+	for i in $workers; do lc="$lc,$i@$((i % ncpu))"; done
+	local vdev=()
+	if [[ $name == net_af_packet* ]]; then
+		# framesz: af_packet's fanout reassembles IPv4 in the kernel and
+		# hands whole datagrams over; sipdp's af_packet RX buffers take 16 KB.
+		vdev=(--vdev "$name,$devargs,qpairs=$((wl + 1)),framesz=16384,blocksz=16384")
+	fi
+	mkdir -p "$RUN_DIR"
+	: >"$RUN_DIR/sipdp.log"
+	ip netns exec "$DUT_NS" "$bin" --no-huge -m 512 --file-prefix sipdp-lab --no-pci \
+		"${vdev[@]}" --lcores "$lc" --main-lcore "$ctl" \
+		-- --config "$cfg" >>"$RUN_DIR/sipdp.log" 2>&1 </dev/null &
+	pid=$!
+	echo "$pid" >"$RUN_DIR/sipdp.pid"
+	# Bounded wait: the ready line, then a SIP answer to an OPTIONS.
+	for i in $(seq 1 60); do
+		kill -0 "$pid" 2>/dev/null || { tail -n 20 "$RUN_DIR/sipdp.log" >&2; rm -f "$RUN_DIR/sipdp.pid"; die "sipdp exited during start (log: $RUN_DIR/sipdp.log)"; }
+		if grep -q '^sipdp: ready' "$RUN_DIR/sipdp.log" && sip_ping "$ping"; then ok=0; break; fi
+		sleep 0.5
+	done
+	if [ $ok -ne 0 ]; then
+		cmd_stop >/dev/null 2>&1 || true
+		die "sipdp did not answer SIP within 30 s (log: $RUN_DIR/sipdp.log)"
+	fi
+	echo "sipdp started: pid $pid, log $RUN_DIR/sipdp.log, telemetry /var/run/dpdk/sipdp-lab/dpdk_telemetry.v2"
+}
+
+# stop: SIGTERM, then wait (sipdp drains up to 5 s); SIGKILL after 20 s.
 cmd_stop() {
-	echo "lab.sh stop: appliance not built yet (app/sipdp is the lead's to wire up)" >&2
-	exit 2
+	need_tools
+	local pid i
+	if ! pid=$(running_pid); then
+		rm -f "$RUN_DIR/sipdp.pid"
+		echo "sipdp not running"
+		return 0
+	fi
+	kill -TERM "$pid"
+	for i in $(seq 1 200); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null || true
+		rm -f "$RUN_DIR/sipdp.pid"
+		die "sipdp (pid $pid) ignored SIGTERM for 20 s: killed"
+	fi
+	rm -f "$RUN_DIR/sipdp.pid"
+	echo "sipdp stopped (pid $pid)"
 }
 
 case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
-start) cmd_start ;;
+start) shift; cmd_start "$@" ;;
 stop) cmd_stop ;;
-*) echo "usage: $0 up|down|status|start|stop" >&2; exit 64 ;;
+*) echo "usage: $0 up|down|status|start [CONFIG]|stop" >&2; exit 64 ;;
 esac

@@ -157,3 +157,68 @@ sipdp_dp_tap_addr_add(const char *iface, int family, const union sipdp_dp_ip *ad
 	req.ifi.ifi_change = IFF_UP;
 	return nl_request(&req.nh);
 }
+
+static struct rtattr *
+nl_nest_start(struct nlmsghdr *nh, uint16_t type)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)nh + NLMSG_ALIGN(nh->nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(0);
+	nh->nlmsg_len = NLMSG_ALIGN(nh->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+static void
+nl_nest_end(struct nlmsghdr *nh, struct rtattr *nest)
+{
+	nest->rta_len = (unsigned short)((char *)nh + nh->nlmsg_len - (char *)nest);
+}
+
+int
+sipdp_dp_tap_vlan_add(const char *iface, uint16_t vid, char name[IFNAMSIZ])
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+		char attrs[256];
+	} req;
+	struct rtattr *li, *data;
+	unsigned int idx, vidx;
+	int rc;
+
+	if (iface == NULL || name == NULL || vid == 0 || vid > 4094)
+		return -EINVAL;
+	idx = if_nametoindex(iface);
+	if (idx == 0)
+		return -ENODEV;
+	if ((unsigned)snprintf(name, IFNAMSIZ, "%s.%u", iface, vid) >= IFNAMSIZ)
+		return -EINVAL;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	req.nh.nlmsg_type = RTM_NEWLINK;
+	req.nh.nlmsg_flags = NLM_F_CREATE | NLM_F_EXCL;
+	req.ifi.ifi_family = AF_UNSPEC;
+	nl_attr(&req.nh, IFLA_LINK, &idx, sizeof(idx));
+	nl_attr(&req.nh, IFLA_IFNAME, name, (uint16_t)(strlen(name) + 1));
+	li = nl_nest_start(&req.nh, IFLA_LINKINFO);
+	nl_attr(&req.nh, IFLA_INFO_KIND, "vlan", 5);
+	data = nl_nest_start(&req.nh, IFLA_INFO_DATA);
+	nl_attr(&req.nh, IFLA_VLAN_ID, &vid, sizeof(vid));
+	nl_nest_end(&req.nh, data);
+	nl_nest_end(&req.nh, li);
+	rc = nl_request(&req.nh);
+	if (rc < 0 && rc != -EEXIST)
+		return rc;
+	vidx = if_nametoindex(name);
+	if (vidx == 0)
+		return -ENODEV;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifinfomsg));
+	req.nh.nlmsg_type = RTM_NEWLINK;
+	req.ifi.ifi_family = AF_UNSPEC;
+	req.ifi.ifi_index = (int)vidx;
+	req.ifi.ifi_flags = IFF_UP;
+	req.ifi.ifi_change = IFF_UP;
+	return nl_request(&req.nh);
+}

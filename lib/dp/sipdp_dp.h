@@ -34,6 +34,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <sys/socket.h>
 
 #include <rte_ether.h>
@@ -382,6 +383,18 @@ int sipdp_dp_tap_destroy(uint16_t port_id);
  */
 int sipdp_dp_tap_addr_add(const char *iface, int family, const union sipdp_dp_ip *addr,
 	uint8_t prefixlen);
+
+/**
+ * Create the 802.1Q interface "<iface>.<vid>" on a kernel interface (the
+ * tap) and set it up, so that the kernel answers ARP/NDP/ICMP for a port
+ * whose traffic is tagged: put the port's addresses on it, mirror its
+ * neighbours and bind the kernel-send sockets to it. Control lcore, at
+ * start; an existing one is reused.
+ * @param name  out: the interface's name.
+ * @return 0, -EINVAL (vid not 1..4094, name too long), -ENODEV, or -errno
+ *         from netlink.
+ */
+int sipdp_dp_tap_vlan_add(const char *iface, uint16_t vid, char name[IFNAMSIZ]);
 
 /**
  * Hand exception packets of one worker to the kernel on tap queue @p queue.

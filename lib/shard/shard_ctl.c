@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control lcore's loop (exception path kernel -> wire, kernel sends,
+ * neighbour updates) and the operator's view: counters and telemetry.
+ * Cold relative to the workers: it may make system calls.
+ */
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#define URCU_INLINE_SMALL_FUNCTIONS 1
+#include <urcu/urcu-qsbr.h>
+
+#include "shard_pvt.h"
+
+const char *const sipdp_shard_counter_names[] = {
+#define SIPDP_SHARD_X_NAME(n) #n,
+	SIPDP_SHARD_COUNTERS(SIPDP_SHARD_X_NAME)
+#undef SIPDP_SHARD_X_NAME
+};
+const unsigned sipdp_shard_counter_count = SIPDP_ARRAY_SIZE(sipdp_shard_counter_names);
+
+int
+sipdp_shard_control_poll(struct sipdp_shard *s)
+{
+	struct rte_mbuf *pkts[SHARD_BURST];
+	int work;
+
+	work = sipdp_dp_tap_to_port(s->p.tap_port, s->p.nb_tap_queues, s->p.port_id, s->p.ctl_txq,
+		64);
+	for (uint16_t i = 0; i < s->nb_workers; i++) {
+		unsigned n = rte_ring_sc_dequeue_burst(s->w[i]->ksend, (void **)pkts, SHARD_BURST,
+			NULL);
+
+		if (n != 0) {
+			(void)sipdp_dp_ksend_burst(s->p.ksend, pkts, (uint16_t)n);
+			work += (int)n;
+		}
+	}
+	/* A send through the kernel is followed by ARP/NDP: look for the
+	 * answer at once, otherwise now and then. */
+	if (work != 0 || (s->ctl_iter & 15) == 0) {
+		int rc = sipdp_dp_neigh_netlink_poll(s->p.neigh);
+
+		if (rc > 0)
+			work += rc;
+	}
+	s->ctl_iter++;
+	urcu_qsbr_quiescent_state();
+	return work;
+}
+
+uint64_t
+sipdp_shard_tsx_live(const struct sipdp_shard *s)
+{
+	uint64_t n = 0;
+
+	for (uint16_t i = 0; i < s->nb_workers; i++)
+		n += __atomic_load_n(&s->w[i]->st.tsx_live, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* The counters are written by one worker with plain stores and read here
+ * with relaxed 64-bit loads: each value is whole, the set is not a
+ * snapshot (good enough for monitoring). */
+static void
+stats_copy(struct sipdp_shard_stats *dst, const struct sipdp_shard_stats *src)
+{
+	const uint64_t *a = (const uint64_t *)src;
+	uint64_t *b = (uint64_t *)dst;
+
+	SIPDP_STATIC_ASSERT(sizeof(*src) % 8 == 0, "stats are 64-bit words");
+	for (size_t i = 0; i < sizeof(*src) / 8; i++)
+		b[i] = __atomic_load_n(&a[i], __ATOMIC_RELAXED);
+}
+
+int
+sipdp_shard_stats_get(const struct sipdp_shard *s, uint16_t w, struct sipdp_shard_stats *st)
+{
+	if (s == NULL || st == NULL || w >= s->nb_workers)
+		return -EINVAL;
+	stats_copy(st, &s->w[w]->st);
+	return 0;
+}
+
+void
+sipdp_shard_stats_total(const struct sipdp_shard *s, struct sipdp_shard_stats *st)
+{
+	struct sipdp_shard_stats one;
+
+	memset(st, 0, sizeof(*st));
+	for (uint16_t i = 0; i < s->nb_workers; i++) {
+		uint64_t *a = (uint64_t *)&one, *b = (uint64_t *)st;
+
+		stats_copy(&one, &s->w[i]->st);
+		for (size_t k = 0; k < sizeof(one) / 8; k++)
+			b[k] += a[k];
+	}
+}
+
+static const char *const class_names[SIPDP_SHARD_STATUS_CLASSES] = {
+	"bad", "1xx", "2xx", "3xx", "4xx", "5xx", "6xx"
+};
+
+static const char *
+method_name(unsigned m)
+{
+	return m == SIPDP_METHOD_OTHER ? "other" : sipdp_method_name((enum sipdp_method)m);
+}
+
+/* Calls @p fn for every counter worth showing (method and class counters
+ * only when not zero, to keep telemetry replies small). */
+static void
+stats_walk(const struct sipdp_shard_stats *st, void (*fn)(void *, const char *, uint64_t),
+	void *arg)
+{
+	const uint64_t *c = (const uint64_t *)st;
+	char name[48];
+
+	for (unsigned i = 0; i < sipdp_shard_counter_count; i++)
+		fn(arg, sipdp_shard_counter_names[i], c[i]);
+	/* cycles_per_msg: the shard's own work per SIP message (parse, policy,
+	 * transactions, dialog, building and framing the answers);
+	 * busy_cycles_per_msg adds RX/TX bursts (system calls with
+	 * af_packet), timers, and any time the lcore was preempted. */
+	fn(arg, "cycles_per_msg", st->sip_delivered ? st->msg_cycles / st->sip_delivered : 0);
+	fn(arg, "busy_cycles_per_msg", st->sip_delivered ? st->busy_cycles / st->sip_delivered : 0);
+	fn(arg, "tsc_hz", rte_get_tsc_hz());
+	fn(arg, "busy_permille", st->iters ? st->busy_iters * 1000 / st->iters : 0);
+	for (unsigned m = 0; m < SIPDP_METHOD__COUNT; m++) {
+		if (st->req[m] != 0) {
+			snprintf(name, sizeof(name), "rx_%s", method_name(m));
+			fn(arg, name, st->req[m]);
+		}
+		if (st->sent_req[m] != 0) {
+			snprintf(name, sizeof(name), "tx_%s", method_name(m));
+			fn(arg, name, st->sent_req[m]);
+		}
+	}
+	for (unsigned k = 0; k < SIPDP_SHARD_STATUS_CLASSES; k++) {
+		if (st->resp[k] != 0) {
+			snprintf(name, sizeof(name), "rx_%s", class_names[k]);
+			fn(arg, name, st->resp[k]);
+		}
+		if (st->sent_resp[k] != 0) {
+			snprintf(name, sizeof(name), "tx_%s", class_names[k]);
+			fn(arg, name, st->sent_resp[k]);
+		}
+	}
+	fn(arg, "dp_sip", st->dp.sip);
+	fn(arg, "dp_exception", st->dp.exception);
+	fn(arg, "dp_slow", st->dp.slow);
+	fn(arg, "dp_drop_malformed", st->dp.drop_malformed);
+	fn(arg, "dp_drop_cksum", st->dp.drop_cksum);
+	fn(arg, "dp_reassembled", st->dp.reassembled);
+	fn(arg, "dp_linearized", st->dp.linearized);
+	fn(arg, "dp_drop_reasm", st->dp.drop_reasm);
+	fn(arg, "dp_drop_oversize", st->dp.drop_oversize);
+	fn(arg, "dp_drop_nombuf", st->dp.drop_nombuf);
+}
+
+struct print_ctx {
+	FILE *f;
+	const char *prefix;
+};
+
+static void
+print_one(void *arg, const char *name, uint64_t v)
+{
+	struct print_ctx *c = arg;
+
+	fprintf(c->f, "%s%s %" PRIu64 "\n", c->prefix, name, v);
+}
+
+void
+sipdp_shard_stats_print(const struct sipdp_shard *s, FILE *f)
+{
+	struct sipdp_shard_stats st;
+	struct print_ctx c = { f, "total." };
+	char prefix[32];
+
+	sipdp_shard_stats_total(s, &st);
+	stats_walk(&st, print_one, &c);
+	for (uint16_t i = 0; i < s->nb_workers; i++) {
+		snprintf(prefix, sizeof(prefix), "worker%u.", i);
+		c.prefix = prefix;
+		sipdp_shard_stats_get(s, i, &st);
+		stats_walk(&st, print_one, &c);
+	}
+	fflush(f);
+}
+
+/* ----------------------------------------------------------- telemetry */
+
+/* DPDK 22.11 telemetry callbacks carry no user pointer: the one shard of
+ * the process is recorded here, once, before the first callback can run. */
+static struct sipdp_shard *tel_shard;
+
+/* Called by sipdp_shard_destroy(). DPDK 22.11 cannot unregister a
+ * command: later calls find no shard and answer -ENODEV. A callback
+ * already running when the shard is freed is not waited for: destroy runs
+ * at exit, after the workers stopped. */
+void
+shard_telemetry_forget(const struct sipdp_shard *s)
+{
+	if (__atomic_load_n(&tel_shard, __ATOMIC_ACQUIRE) == s)
+		__atomic_store_n(&tel_shard, NULL, __ATOMIC_RELEASE);
+}
+
+static void
+tel_add(void *arg, const char *name, uint64_t v)
+{
+	rte_tel_data_add_dict_u64(arg, name, v);
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sipdp_shard *s = __atomic_load_n(&tel_shard, __ATOMIC_ACQUIRE);
+	struct sipdp_shard_stats st;
+	char name[32];
+
+	(void)cmd;
+	if (s == NULL)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	if (params != NULL && params[0] != 0) {
+		/* /sipdp/stats,<worker>: that worker only */
+		char *end;
+		unsigned long w = strtoul(params, &end, 10);
+
+		if (*end != 0 || sipdp_shard_stats_get(s, (uint16_t)w, &st) != 0 ||
+		    w >= s->nb_workers)
+			return -EINVAL;
+		stats_walk(&st, tel_add, d);
+		return 0;
+	}
+	rte_tel_data_add_dict_u64(d, "workers", s->nb_workers);
+	sipdp_shard_stats_total(s, &st);
+	struct rte_tel_data *t = rte_tel_data_alloc();
+	if (t == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(t);
+	stats_walk(&st, tel_add, t);
+	rte_tel_data_add_dict_container(d, "total", t, 0);
+	for (uint16_t i = 0; i < s->nb_workers; i++) {
+		struct rte_tel_data *c = rte_tel_data_alloc();
+
+		if (c == NULL)
+			return -ENOMEM;
+		rte_tel_data_start_dict(c);
+		sipdp_shard_stats_get(s, i, &st);
+		stats_walk(&st, tel_add, c);
+		snprintf(name, sizeof(name), "worker%u", i);
+		rte_tel_data_add_dict_container(d, name, c, 0);
+	}
+	return 0;
+}
+
+static int
+tel_port_dict(struct rte_tel_data *d, const char *name, uint16_t port)
+{
+	struct rte_eth_stats es;
+	struct rte_tel_data *c;
+
+	if (rte_eth_stats_get(port, &es) != 0)
+		return 0;
+	c = rte_tel_data_alloc();
+	if (c == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(c);
+	rte_tel_data_add_dict_u64(c, "port_id", port);
+	rte_tel_data_add_dict_u64(c, "ipackets", es.ipackets);
+	rte_tel_data_add_dict_u64(c, "opackets", es.opackets);
+	rte_tel_data_add_dict_u64(c, "ibytes", es.ibytes);
+	rte_tel_data_add_dict_u64(c, "obytes", es.obytes);
+	rte_tel_data_add_dict_u64(c, "imissed", es.imissed);
+	rte_tel_data_add_dict_u64(c, "ierrors", es.ierrors);
+	rte_tel_data_add_dict_u64(c, "oerrors", es.oerrors);
+	rte_tel_data_add_dict_u64(c, "rx_nombuf", es.rx_nombuf);
+	rte_tel_data_add_dict_container(d, name, c, 0);
+	return 0;
+}
+
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct sipdp_shard *s = __atomic_load_n(&tel_shard, __ATOMIC_ACQUIRE);
+
+	(void)cmd;
+	(void)params;
+	if (s == NULL)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	if (tel_port_dict(d, "port", s->p.port_id) != 0 || tel_port_dict(d, "tap", s->p.tap_port) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+sipdp_shard_telemetry_register(struct sipdp_shard *s)
+{
+	int rc;
+
+	__atomic_store_n(&tel_shard, s, __ATOMIC_RELEASE);
+	rc = rte_telemetry_register_cmd("/sipdp/stats", tel_stats,
+		"sipdp counters: totals and per worker. Parameters: int worker (optional)");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/sipdp/ports", tel_ports,
+			"ethdev counters of the SIP port and the exception tap");
+	return rc;
+}

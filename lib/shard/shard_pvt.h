@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SIPDP_SHARD_PVT_H
+#define SIPDP_SHARD_PVT_H
+
+#include <regex.h>
+#include <stdatomic.h>
+
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "sipdp_shard.h"
+#include "sipdp_timer.h"
+#include "sipdp_ua.h"
+
+#define SHARD_LOG(lvl, ...) RTE_LOG(lvl, USER2, "sipdp_shard: " __VA_ARGS__)
+
+#define SHARD_BURST      32
+#define SHARD_TXBUF      128   /* frames buffered before a TX burst */
+#define SHARD_HANDOFF_SZ 4096  /* per (src, dst) worker pair */
+#define SHARD_KSEND_SZ   4096  /* per worker, to the control lcore */
+#define SHARD_SDP_MAX    (SIPDP_CFG_SDP_LEN + 256)
+#define SHARD_IPSTR      48
+#define SHARD_RING_KIND  1     /* timer kind on the shard wheel: ring delay */
+
+/* sipdp_tsx_dest.opaque: how a datagram reached us, so answers leave the
+ * same way (VLAN tag as received). */
+#define SHARD_OPQ_VLAN   0x10000u
+
+struct shard_rule {
+	regex_t re;
+	bool has_re;
+	char ruri_host[SIPDP_CFG_HOST_LEN];
+	uint32_t prefix_len;
+	uint32_t extra_len;
+	char extra[SIPDP_CFG_STR_LEN + 96]; /* reject: Retry-After, Reason */
+	char contact[SIPDP_CFG_URI_LEN + 2]; /* redirect: <uri> (a URI with
+					       parameters needs the brackets) */
+};
+
+struct sipdp_shard_policy {
+	const struct sipdp_cfg *cfg;
+	uint16_t nb_rules;
+	struct shard_rule rules[SIPDP_CFG_MAX_RULES];
+};
+
+struct shard_local {
+	char ip[SHARD_IPSTR];      /* text form for ${local_ip} */
+	struct sipdp_str sent_by;  /* unused for now: one Via sent-by per shard */
+};
+
+struct shard_worker {
+	struct sipdp_shard_stats st; /* first: own cache lines */
+	struct sipdp_shard *s;
+	uint16_t idx;
+	unsigned lcore;
+	struct sipdp_ua *ua;
+	struct sipdp_timer_wheel *wheel;
+	struct sipdp_dp_reasm *reasm;
+	struct sipdp_dp_txq txq;
+	uint16_t nb_rxq;
+	uint16_t rxq[SIPDP_SHARD_MAX_RXQ];
+	struct rte_ring *ksend;      /* this worker -> control */
+	struct rte_mbuf *txb[SHARD_TXBUF];
+	uint16_t n_txb;
+	struct sipdp_msg *msg;       /* scratch for ownership and policy */
+	int cur_rule;                /* policy verdict of the INVITE in sipdp_ua_recv, -2: none */
+	uint64_t now_us;
+	uint64_t session_seq;
+	char sdp[SHARD_SDP_MAX];
+	char contact[SIPDP_CFG_URI_LEN + 64];
+	char sent_by[SHARD_IPSTR + 8];
+} __attribute__((aligned(64)));
+
+struct sipdp_shard {
+	const struct sipdp_cfg *cfg;
+	struct sipdp_shard_params p;
+	struct sipdp_shard_policy *policy;
+	uint16_t nb_workers;
+	uint16_t nb_local;
+	struct shard_local local[SIPDP_DP_MAX_LOCAL];
+	struct shard_worker *w[SIPDP_SHARD_MAX_WORKERS];
+	/* ring[src][dst]: src is the single producer, dst the single consumer */
+	struct rte_ring *ring[SIPDP_SHARD_MAX_WORKERS][SIPDP_SHARD_MAX_WORKERS];
+	uint64_t tsc_hz;
+	uint64_t tsc0;
+	uint64_t ctl_iter;
+	atomic_bool draining;
+	atomic_bool stop;
+	bool launched;
+};
+
+/* shard_policy.c: UA callbacks */
+void shard_on_incoming(void *user, const struct sipdp_ua_event *ev);
+void shard_on_request(void *user, const struct sipdp_ua_event *ev);
+void shard_ring_fire(void *arg, const struct sipdp_timer_event *ev);
+int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
+	const struct sipdp_tsx_dest *src);
+
+/* shard_ctl.c */
+void shard_telemetry_forget(const struct sipdp_shard *s);
+
+/* shard_worker.c */
+int shard_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint32_t len);
+int shard_worker_main(void *arg);
+
+#endif /* SIPDP_SHARD_PVT_H */

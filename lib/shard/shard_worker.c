@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop and the UA's send hook: the fast path. No allocation
+ * other than mbufs, no lock, no system call, no log: everything a peer can
+ * trigger is counted instead.
+ */
+
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#define URCU_INLINE_SMALL_FUNCTIONS 1
+#include <urcu/urcu-qsbr.h>
+
+#include "shard_pvt.h"
+
+static inline uint64_t
+tsc_to_us(const struct sipdp_shard *s, uint64_t tsc)
+{
+	uint64_t d = tsc - s->tsc0;
+
+	/* Split so the multiplication cannot overflow in a long run. The
+	 * clock starts at 1 s: 0 is never a valid time for the UA. */
+	return 1000000 + (d / s->tsc_hz) * 1000000 + (d % s->tsc_hz) * 1000000 / s->tsc_hz;
+}
+
+/* Method or status class of a datagram from its first bytes: enough for
+ * counters, no parse. */
+static inline void
+count_msg(uint64_t *req, uint64_t *resp, const char *p, uint32_t len)
+{
+	if (len >= 12 && memcmp(p, "SIP/2.0 ", 8) == 0) {
+		unsigned c = (unsigned)(p[8] - '0');
+
+		resp[c < SIPDP_SHARD_STATUS_CLASSES ? c : 0]++;
+		return;
+	}
+	uint32_t n = 0;
+
+	while (n < len && n < 16 && p[n] != ' ')
+		n++;
+	req[sipdp_method_lookup(p, n)]++;
+}
+
+static inline void
+tx_flush(struct shard_worker *w)
+{
+	uint16_t n = w->n_txb, sent;
+
+	if (n == 0)
+		return;
+	sent = rte_eth_tx_burst(w->s->p.port_id, w->idx, w->txb, n);
+	w->st.tx_pkts += sent;
+	if (SIPDP_UNLIKELY(sent < n)) {
+		/* One more try: af_packet and NIC rings free slots as they go. */
+		uint16_t more = rte_eth_tx_burst(w->s->p.port_id, w->idx, w->txb + sent,
+			(uint16_t)(n - sent));
+
+		sent = (uint16_t)(sent + more);
+		w->st.tx_pkts += more;
+		if (sent < n) {
+			rte_pktmbuf_free_bulk(w->txb + sent, (unsigned)(n - sent));
+			w->st.tx_drops += (uint64_t)(n - sent);
+		}
+	}
+	w->n_txb = 0;
+}
+
+/* Where an answer goes: the address and port the request came from, from
+ * the local address it reached (RFC 3261 §18.2.2 with RFC 3581 symmetric
+ * response routing: what sits behind NAT gets its answers too). */
+static inline void
+dest_from_peer(const struct sipdp_shard *s, const struct sipdp_dp_peer *p,
+	struct sipdp_tsx_dest *d)
+{
+	const struct sipdp_dp_classifier *cls = s->p.cls;
+	uint8_t id = 0;
+
+	for (uint16_t i = 0; i < cls->n_local; i++) {
+		if (cls->local[i].family == p->family && cls->local[i].port == p->local_port &&
+		    sipdp_dp_ip_eq(&cls->local[i].addr, &p->local)) {
+			id = (uint8_t)i;
+			break;
+		}
+	}
+	memset(d, 0, sizeof(*d));
+	d->transport = SIPDP_TSX_TP_UDP;
+	d->family = p->family;
+	d->local_id = id;
+	d->port = p->remote_port;
+	d->opaque = p->vlan_tci | ((p->flags & SIPDP_DP_PEER_VLAN) ? SHARD_OPQ_VLAN : 0);
+	memcpy(d->addr, p->remote.v6, sizeof(d->addr));
+}
+
+static inline void
+peer_from_dest(const struct sipdp_shard *s, const struct sipdp_tsx_dest *d,
+	struct sipdp_dp_peer *p)
+{
+	const struct sipdp_dp_classifier *cls = s->p.cls;
+	uint16_t id = d->local_id < cls->n_local ? d->local_id : 0;
+
+	/* A destination we made up (resolve hook, UAC) may name another
+	 * family than local 0: take the first local address of its family. */
+	if (cls->local[id].family != d->family) {
+		for (uint16_t i = 0; i < cls->n_local; i++)
+			if (cls->local[i].family == d->family) {
+				id = i;
+				break;
+			}
+	}
+	p->local = cls->local[id].addr;
+	p->local_port = cls->local[id].port;
+	memcpy(p->remote.v6, d->addr, sizeof(p->remote.v6));
+	if (d->family == AF_INET) {
+		p->remote.w[1] = 0;
+		memset(p->remote.v6 + 4, 0, 4);
+	}
+	p->remote_port = d->port;
+	p->family = d->family;
+	p->flags = (d->opaque & SHARD_OPQ_VLAN) ? SIPDP_DP_PEER_VLAN : 0;
+	p->vlan_tci = (uint16_t)(d->opaque & 0xffff);
+	p->port_id = s->p.port_id;
+	p->queue_id = 0;
+}
+
+int
+shard_send(void *user, const struct sipdp_tsx_dest *d, const char *buf, uint32_t len)
+{
+	struct shard_worker *w = user;
+	struct sipdp_shard *s = w->s;
+	struct rte_mbuf *m, *out[SIPDP_DP_TX_MAX_FRAGS];
+	struct rte_mempool *mp;
+	struct sipdp_dp_peer peer;
+	struct rte_ether_addr mac;
+	char *p;
+	int n;
+
+	count_msg(w->st.sent_req, w->st.sent_resp, buf, len);
+	/* A lost mbuf or a full ring is a lost datagram, which SIP over UDP
+	 * recovers from by retransmission: report success so the
+	 * transaction is not torn down by a transient shortage. */
+	if (SIPDP_UNLIKELY(len == 0 || len > SIPDP_DP_MAX_UDP_PAYLOAD)) {
+		w->st.build_errors++;
+		return 0;
+	}
+	mp = len + SIPDP_DP_TX_HEADROOM + RTE_PKTMBUF_HEADROOM <=
+		(uint32_t)rte_pktmbuf_data_room_size(s->p.tx_pool) ? s->p.tx_pool : s->p.big_pool;
+	m = rte_pktmbuf_alloc(mp);
+	if (SIPDP_UNLIKELY(m == NULL)) {
+		w->st.no_mbuf++;
+		return 0;
+	}
+	p = rte_pktmbuf_append(m, (uint16_t)len);
+	if (SIPDP_UNLIKELY(p == NULL)) {
+		rte_pktmbuf_free(m);
+		w->st.build_errors++;
+		return 0;
+	}
+	memcpy(p, buf, len);
+	peer_from_dest(s, d, &peer);
+	if (SIPDP_LIKELY(sipdp_dp_neigh_lookup(s->p.neigh, peer.family, &peer.remote, &mac) == 0)) {
+		n = sipdp_dp_tx_build(&w->txq, m, &peer, &mac, out, SIPDP_DP_TX_MAX_FRAGS);
+		if (SIPDP_UNLIKELY(n < 0)) {
+			rte_pktmbuf_free(m);
+			w->st.build_errors++;
+			return 0;
+		}
+		if (w->n_txb + n > SHARD_TXBUF)
+			tx_flush(w);
+		memcpy(&w->txb[w->n_txb], out, (size_t)n * sizeof(out[0]));
+		w->n_txb = (uint16_t)(w->n_txb + n);
+	} else {
+		/* Next hop unknown: the kernel resolves it (ARP/NDP out of the
+		 * tap) and sends this packet; its neighbour table, and so
+		 * ours, learns the MAC for the next ones. */
+		n = sipdp_dp_tx_build(&w->txq, m, &peer, NULL, out, SIPDP_DP_TX_MAX_FRAGS);
+		if (SIPDP_UNLIKELY(n < 0)) {
+			rte_pktmbuf_free(m);
+			w->st.build_errors++;
+			return 0;
+		}
+		if (rte_ring_sp_enqueue_bulk(w->ksend, (void **)out, (unsigned)n, NULL) == 0) {
+			rte_pktmbuf_free_bulk(out, (unsigned)n);
+			w->st.ksend_drops += (uint64_t)n;
+		} else {
+			w->st.ksend_queued += (uint64_t)n;
+		}
+	}
+	w->st.sip_tx++;
+	return 0;
+}
+
+/* Run one SIP datagram through this shard's UA, then free its mbuf. */
+static void
+deliver(struct shard_worker *w, const struct sipdp_dp_rx *rx)
+{
+	struct sipdp_tsx_dest src;
+	uint64_t t0 = rte_rdtsc();
+	int rc;
+
+	dest_from_peer(w->s, &rx->peer, &src);
+	if (shard_policy_pre(w, rx, &src) != 0) {
+		rte_pktmbuf_free(rx->m);
+		w->st.msg_cycles += rte_rdtsc() - t0;
+		return;
+	}
+	rc = sipdp_ua_recv(w->ua, rx->payload, rx->len, &src, w->now_us);
+	w->cur_rule = -2;
+	w->st.sip_delivered++;
+	if (SIPDP_UNLIKELY(rc != 0)) {
+		if (rc == -EXDEV)
+			w->st.foreign_shard++;
+		else
+			w->st.parse_errors++;
+	}
+	rte_pktmbuf_free(rx->m);
+	w->st.msg_cycles += rte_rdtsc() - t0;
+}
+
+static void
+dispatch(struct shard_worker *w, struct sipdp_dp_rx *rx, uint16_t n)
+{
+	struct sipdp_shard *s = w->s;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t owner;
+
+		count_msg(w->st.req, w->st.resp, rx[i].payload, rx[i].len);
+		if (s->nb_workers == 1) {
+			deliver(w, &rx[i]);
+			continue;
+		}
+		/* Unparsable: this worker's UA answers 400 or drops it. */
+		if (sipdp_msg_parse(w->msg, rx[i].payload, rx[i].len, 0) <= 0) {
+			deliver(w, &rx[i]);
+			continue;
+		}
+		owner = sipdp_shard_owner(w->msg, s->nb_workers);
+		if (owner == w->idx) {
+			deliver(w, &rx[i]);
+		} else {
+			w->st.handoff_out += sipdp_shard_handoff_enqueue(s->ring[w->idx][owner],
+				&rx[i], 1, &w->st.handoff_drops);
+		}
+	}
+}
+
+static uint16_t
+rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
+{
+	struct sipdp_shard *s = w->s;
+	struct rte_mbuf *pkts[SHARD_BURST], *exc[SHARD_BURST], *slow[SHARD_BURST];
+	struct rte_mbuf *exc2[SHARD_BURST];
+	struct sipdp_dp_rx sip[SHARD_BURST];
+	uint16_t n, ns, ne = 0, nl = 0, ne2 = 0;
+
+	n = rte_eth_rx_burst(s->p.port_id, q, pkts, SHARD_BURST);
+	if (n == 0)
+		return 0;
+	w->st.rx_pkts += n;
+	ns = sipdp_dp_classify_burst(s->p.cls, q, pkts, n, sip, exc, &ne, slow, &nl, &w->st.dp);
+	if (ne != 0)
+		w->st.exceptions += sipdp_dp_tap_tx_burst(s->p.tap_port, w->idx, exc, ne);
+	w->st.sip_rx += ns;
+	dispatch(w, sip, ns);
+	if (nl != 0) {
+		/* Fragments and multi-segment datagrams; reassembled ones come
+		 * back as one contiguous mbuf each. */
+		ns = sipdp_dp_reasm_burst(w->reasm, s->p.cls, q, slow, nl, tsc, sip, exc2, &ne2,
+			&w->st.dp);
+		if (ne2 != 0)
+			w->st.exceptions += sipdp_dp_tap_tx_burst(s->p.tap_port, w->idx, exc2, ne2);
+		w->st.sip_rx += ns;
+		dispatch(w, sip, ns);
+	}
+	return n;
+}
+
+static void
+gauges(struct shard_worker *w)
+{
+	const struct sipdp_ua_stats *us = sipdp_ua_stats(w->ua);
+	const struct sipdp_tsx_stats *ts = sipdp_tsx_stats(sipdp_ua_tsx_table(w->ua));
+
+	w->st.tsx_live = sipdp_ua_tsx_count(w->ua);
+	w->st.dialogs_live = sipdp_ua_dialog_count(w->ua);
+	w->st.retransmissions = ts->retransmits + us->retx_2xx;
+	w->st.full_503 = us->full_503 + us->tsx_full;
+	w->st.ua_build_errors = us->build_errors;
+	w->st.ua_rx_bad = us->rx_bad;
+}
+
+int
+shard_worker_main(void *arg)
+{
+	struct shard_worker *w = arg;
+	struct sipdp_shard *s = w->s;
+	const uint64_t tick = s->tsc_hz / 1000, reasm_period = s->tsc_hz / 10;
+	uint64_t next_tick = 0, next_reasm = 0;
+
+	urcu_qsbr_register_thread();
+	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+		uint64_t t0 = rte_rdtsc();
+		unsigned work = 0;
+
+		w->now_us = tsc_to_us(s, t0);
+		for (uint16_t i = 0; i < w->nb_rxq; i++)
+			work += rx_queue(w, w->rxq[i], t0);
+		for (uint16_t src = 0; src < s->nb_workers; src++) {
+			struct sipdp_dp_rx rx[SHARD_BURST];
+			unsigned n;
+
+			if (src == w->idx)
+				continue;
+			n = rte_ring_sc_dequeue_burst_elem(s->ring[src][w->idx], rx, sizeof(rx[0]),
+				SHARD_BURST, NULL);
+			w->st.handoff_in += n;
+			for (unsigned i = 0; i < n; i++)
+				deliver(w, &rx[i]);
+			work += n;
+		}
+		if (t0 >= next_tick) {
+			/* Transaction and dialog timers, then ring delays: at
+			 * most 1024 of each per ms so a burst of expiries
+			 * cannot starve the RX rings. */
+			next_tick = t0 + tick;
+			work += (unsigned)sipdp_ua_expire(w->ua, w->now_us, 1024);
+			int f = sipdp_timer_expire(w->wheel, w->now_us, shard_ring_fire, w, 1024);
+			if (f > 0)
+				work += (unsigned)f;
+			gauges(w);
+		}
+		if (t0 >= next_reasm) {
+			next_reasm = t0 + reasm_period;
+			sipdp_dp_reasm_expire(w->reasm, t0);
+		}
+		tx_flush(w);
+		/* No neighbour lookup result is held across this point. */
+		urcu_qsbr_quiescent_state();
+		w->st.iters++;
+		if (work != 0) {
+			w->st.busy_iters++;
+			w->st.busy_cycles += rte_rdtsc() - t0;
+		}
+	}
+	tx_flush(w);
+	gauges(w);
+	urcu_qsbr_unregister_thread();
+	return 0;
+}

@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef SIPDP_SHARD_H
+#define SIPDP_SHARD_H
+
+/**
+ * @file
+ * lcore roles and the data-path main loops.
+ *
+ * Roles: one control lcore (the EAL main lcore: exception path kernel ->
+ * wire, kernel sends for unresolved next hops, netlink neighbour updates,
+ * telemetry) and N workers (cfg lcores.workers). Worker i owns SIP shard i:
+ * one struct sipdp_ua, one timing wheel for the policy's ring delays, one
+ * reassembly table, TX queue i, tap queue i and the RX queues q with
+ * q % N == i.
+ *
+ * A worker's loop, run to completion, never blocking:
+ *   rx_burst (every RX queue it owns) -> sipdp_dp_classify_burst
+ *     -> slow: sipdp_dp_reasm_burst -> SIP | exception
+ *     -> exception: its tap queue (the kernel answers ARP/NDP/ICMP)
+ *     -> SIP: owner = sipdp_shard_owner(); own: sipdp_ua_recv() now;
+ *        other: SPSC ring (self, owner), full ring = counted drop
+ *   hand-off rings from every other worker -> sipdp_ua_recv()
+ *   timers (UA + ring delays) from the TSC, reasm expiry every 100 ms
+ *   TX burst flush, urcu_qsbr_quiescent_state()
+ * The UA's send hook builds frames (sipdp_dp_tx_build) to the MAC the
+ * neighbour table gives, or hands the bare IP packets to the control lcore
+ * (one SPSC ring per worker) for sipdp_dp_ksend_burst when it has none.
+ *
+ * Nothing here is thread-safe beyond what each function says.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "sipdp_cfg.h"
+#include "sipdp_dp.h"
+#include "sipdp_msg.h"
+
+struct sipdp_shard;        /* the whole data path (opaque) */
+struct sipdp_shard_policy; /* compiled policy rules (opaque) */
+
+#define SIPDP_SHARD_MAX_WORKERS 64
+#define SIPDP_SHARD_MAX_RXQ     64
+
+/* ------------------------------------------------------------- counters */
+
+/**
+ * Per-worker counters, one X-macro so names and fields cannot drift.
+ * Written by the owning worker only, read by telemetry with relaxed loads.
+ */
+#define SIPDP_SHARD_COUNTERS(X) \
+	X(rx_pkts)          /* frames read from the port */ \
+	X(tx_pkts)          /* frames the port accepted */ \
+	X(tx_drops)         /* frames the TX queue refused */ \
+	X(exceptions)       /* frames given to the kernel (tap) */ \
+	X(sip_rx)           /* SIP datagrams classified on this worker */ \
+	X(sip_delivered)    /* SIP datagrams run through this shard's UA */ \
+	X(sip_tx)           /* SIP messages sent (retransmissions included) */ \
+	X(parse_errors)     /* datagrams the parser or the UA dropped */ \
+	X(handoff_out)      /* SIP handed to another worker */ \
+	X(handoff_in)       /* SIP received from another worker */ \
+	X(handoff_drops)    /* hand-off ring full: message freed */ \
+	X(foreign_shard)    /* the UA said -EXDEV (response for another shard) */ \
+	X(ksend_queued)     /* packets passed to the control lcore (no MAC yet) */ \
+	X(ksend_drops)      /* kernel-send ring full */ \
+	X(no_mbuf)          /* sends lost: mbuf pool empty */ \
+	X(build_errors)     /* sipdp_dp_tx_build failed */ \
+	X(retransmissions)  /* transaction + 2xx retransmissions (gauge copy) */ \
+	X(tsx_live)         /* live transactions (gauge) */ \
+	X(dialogs_live)     /* live dialogs (gauge) */ \
+	X(rejected_503)     /* new INVITEs answered 503 while draining */ \
+	X(full_503)         /* 503 because a table was full (UA gauge copy) */ \
+	X(ua_build_errors)  /* a message did not fit the UA's 8 KiB scratch (gauge) */ \
+	X(ua_rx_bad)        /* datagrams the UA found unparsable (gauge) */ \
+	X(policy_answer)    \
+	X(policy_reject)    \
+	X(policy_redirect)  \
+	X(policy_drop)      \
+	X(policy_404)       /* no rule matched */ \
+	X(in_dialog_200)    /* in-dialog requests answered 200 by the app */ \
+	X(busy_cycles)      /* TSC cycles of loop iterations that did work */ \
+	X(msg_cycles)       /* TSC cycles inside deliver: policy + UA + send hook */ \
+	X(busy_iters)       \
+	X(iters)
+
+#define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
+
+struct sipdp_shard_stats {
+#define SIPDP_SHARD_X_FIELD(n) uint64_t n;
+	SIPDP_SHARD_COUNTERS(SIPDP_SHARD_X_FIELD)
+#undef SIPDP_SHARD_X_FIELD
+	uint64_t req[SIPDP_METHOD__COUNT];             /**< requests received by method */
+	uint64_t resp[SIPDP_SHARD_STATUS_CLASSES];     /**< responses received by class */
+	uint64_t sent_req[SIPDP_METHOD__COUNT];        /**< requests sent by method */
+	uint64_t sent_resp[SIPDP_SHARD_STATUS_CLASSES]; /**< responses sent by class */
+	struct sipdp_dp_rx_stats dp;                   /**< classifier and reassembly */
+};
+
+/** Names of the scalar counters, in field order (for telemetry and dumps). */
+extern const char *const sipdp_shard_counter_names[];
+/** Number of scalar counters. */
+extern const unsigned sipdp_shard_counter_count;
+
+/* ---------------------------------------------------------- ownership */
+
+/**
+ * The worker that owns a message. Requests: the shard encoded in the
+ * Call-ID when it is one of ours (sipdp_ua_id_shard) and below
+ * @p nb_workers, else hash(Call-ID) % nb_workers. Responses: the shard in
+ * the top Via branch when it is ours (sipdp_tsx_branch_shard), else as a
+ * request. No Call-ID: 0 (the UA answers 400 or drops it). Any lcore.
+ * @return a worker index < nb_workers (0 when nb_workers is 0 or 1).
+ */
+uint16_t sipdp_shard_owner(const struct sipdp_msg *m, uint16_t nb_workers);
+
+/**
+ * Enqueue SIP messages on a hand-off ring (single producer) without ever
+ * blocking: what does not fit has its mbuf freed and is added to @p drops.
+ * @return the number enqueued.
+ */
+uint16_t sipdp_shard_handoff_enqueue(struct rte_ring *r, const struct sipdp_dp_rx *msgs,
+	uint16_t n, uint64_t *drops);
+
+/** Create an SPSC ring of struct sipdp_dp_rx elements (cold). NULL on error. */
+struct rte_ring *sipdp_shard_handoff_ring_create(const char *name, unsigned count, int socket);
+
+/* -------------------------------------------------------------- policy */
+
+/** What the policy decided for one INVITE. */
+struct sipdp_shard_verdict {
+	int rule;                       /**< index in cfg->rules, -1: none (404) */
+	uint8_t action;                 /**< enum sipdp_cfg_action; NONE when rule -1 */
+};
+
+/**
+ * Compile the policy of @p cfg (regexes compiled once here; @p cfg must
+ * outlive the policy). Cold. @return 0, -EINVAL (a regex does not compile:
+ * logged), -ENOMEM.
+ */
+int sipdp_shard_policy_create(const struct sipdp_cfg *cfg, struct sipdp_shard_policy **out);
+void sipdp_shard_policy_destroy(struct sipdp_shard_policy *p);
+
+/**
+ * First rule matching a request (every set field must match: method,
+ * Request-URI user exact / prefix / regex, Request-URI host
+ * case-insensitive, From user, source network). @p family AF_INET or
+ * AF_INET6, @p src the source address (network order, 4 or 16 bytes).
+ * Regexes run with regexec(): call setup only, never per packet. Owning
+ * worker (regexec on a shared compiled regex is thread-safe).
+ * @return the rule index, or -ENOENT when none matches.
+ */
+int sipdp_shard_policy_match(const struct sipdp_shard_policy *p, const struct sipdp_msg *m,
+	int family, const uint8_t *src);
+
+/**
+ * Expand an SDP template: ${local_ip}, ${ip_version} (IP4 / IP6),
+ * ${session_id}, ${session_version}; anything else is copied as is.
+ * @return bytes written (NUL added, not counted); -ENOSPC when @p cap is too
+ *         small.
+ */
+int sipdp_shard_sdp_expand(const char *tmpl, const char *local_ip, int family,
+	uint64_t session_id, uint64_t session_version, char *out, uint32_t cap);
+
+/* ----------------------------------------------------------- data path */
+
+struct sipdp_shard_params {
+	const struct sipdp_cfg *cfg;          /**< kept; outlives the shard */
+	uint16_t port_id;
+	struct sipdp_dp_port_info port_info;
+	uint16_t nb_rx_queues;                /**< RX queues of the port */
+	uint16_t ctl_txq;                     /**< TX queue of the control lcore */
+	uint16_t tap_port;
+	uint16_t nb_tap_queues;               /**< one per worker */
+	const char *tap_iface;
+	struct sipdp_dp_neigh *neigh;         /**< netlink already open */
+	struct sipdp_dp_ksend *ksend;
+	const struct sipdp_dp_classifier *cls; /**< kept; immutable */
+	struct rte_mempool *tx_pool;          /**< small messages */
+	struct rte_mempool *big_pool;         /**< one-segment buffers >= message_max + headroom:
+					           large sends and reassembly */
+	struct rte_mempool *direct_pool;      /**< fragment headers */
+	struct rte_mempool *indirect_pool;    /**< fragment bodies */
+	uint64_t secret[2];                   /**< from a CSPRNG (RAND_bytes) */
+};
+
+/**
+ * Build every worker's state (UAs, wheels, reassembly, rings, policy).
+ * Control lcore, before sipdp_shard_launch(). Cold.
+ * @return 0, -EINVAL, -ENOMEM, or the error of a sub-create.
+ */
+int sipdp_shard_create(const struct sipdp_shard_params *params, struct sipdp_shard **out);
+
+/** Launch the workers on their lcores. @return 0 or -errno of rte_eal_remote_launch. */
+int sipdp_shard_launch(struct sipdp_shard *s);
+
+/**
+ * One iteration of the control lcore: tap -> port, kernel-send rings ->
+ * sipdp_dp_ksend_burst, netlink -> neighbour snapshot (now and then), QSBR
+ * quiescent state. Control lcore (registered QSBR thread).
+ * @return packets and messages handled (0: idle, the caller may sleep).
+ */
+int sipdp_shard_control_poll(struct sipdp_shard *s);
+
+/** Stop taking new dialogs: new INVITEs are answered 503. Any thread. */
+void sipdp_shard_drain(struct sipdp_shard *s);
+
+/** Live transactions over all workers (gauges, updated every ms). Any thread. */
+uint64_t sipdp_shard_tsx_live(const struct sipdp_shard *s);
+
+/** Stop the workers and wait for them. Control lcore. */
+void sipdp_shard_stop(struct sipdp_shard *s);
+
+/** Free everything (after stop). NULL accepted. */
+void sipdp_shard_destroy(struct sipdp_shard *s);
+
+uint16_t sipdp_shard_workers(const struct sipdp_shard *s);
+
+/** Copy worker @p w's counters (relaxed loads). @return 0, -EINVAL. */
+int sipdp_shard_stats_get(const struct sipdp_shard *s, uint16_t w, struct sipdp_shard_stats *st);
+
+/** Sum of every worker's counters. */
+void sipdp_shard_stats_total(const struct sipdp_shard *s, struct sipdp_shard_stats *st);
+
+/** Print totals and per-worker counters, one "name value" per line. Cold. */
+void sipdp_shard_stats_print(const struct sipdp_shard *s, FILE *f);
+
+/**
+ * Register /sipdp/stats and /sipdp/ports with DPDK telemetry. DPDK 22.11
+ * callbacks take no user pointer, so one shard per process is recorded for
+ * them. @return 0 or -errno.
+ */
+int sipdp_shard_telemetry_register(struct sipdp_shard *s);
+
+#endif /* SIPDP_SHARD_H */
