@@ -201,47 +201,66 @@ ctl_flatten(json_object *o, char *key, size_t klen, size_t cap, size_t *width, b
 	}
 }
 
+static bool
+ctl_is_flat_object(json_object *o)
+{
+	if (!json_object_is_type(o, json_type_object) || json_object_object_length(o) < 1)
+		return false;
+	json_object_object_foreach(o, k, v) {
+		(void)k;
+		if (!ctl_is_scalar(v))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An object is printed in three parts: its scalars (and anything deeper
+ * than a table) as dotted keys; its members that are flat objects
+ * ("total", "worker0", ...) side by side as one table, a column each;
+ * its members that are themselves tables as a titled table each.
+ */
 static void
 ctl_print_plain(json_object *o)
 {
 	char key[512] = "";
 	size_t width = 0;
+	json_object *rest, *cols;
 
-	/* Sections: a scalar-free object of tables prints each table under its name. */
-	if (json_object_is_type(o, json_type_object)) {
-		bool any_table = false;
-
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			if (ctl_is_table(v))
-				any_table = true;
-		}
-		if (any_table) {
-			json_object *rest = json_object_new_object();
-
-			json_object_object_foreach(o, k2, v2) {
-				if (ctl_is_table(v2)) {
-					printf("%s:\n", k2);
-					ctl_print_table(v2);
-					putchar('\n');
-				} else {
-					json_object_object_add(rest, k2, json_object_get(v2));
-				}
-			}
-			if (json_object_object_length(rest) > 0) {
-				ctl_flatten(rest, key, 0, sizeof(key), &width, false);
-				ctl_flatten(rest, key, 0, sizeof(key), &width, true);
-			}
-			json_object_put(rest);
-			return;
-		}
+	if (!json_object_is_type(o, json_type_object)) {
+		ctl_flatten(o, key, 0, sizeof(key), &width, false);
+		ctl_flatten(o, key, 0, sizeof(key), &width, true);
+		return;
 	}
 	if (ctl_is_table(o)) {
 		ctl_print_table(o);
 		return;
 	}
-	ctl_flatten(o, key, 0, sizeof(key), &width, false);
-	ctl_flatten(o, key, 0, sizeof(key), &width, true);
+	rest = json_object_new_object();
+	cols = json_object_new_object();
+	json_object_object_foreach(o, k, v) {
+		if (ctl_is_flat_object(v))
+			json_object_object_add(cols, k, json_object_get(v));
+		else if (!ctl_is_table(v))
+			json_object_object_add(rest, k, json_object_get(v));
+	}
+	if (json_object_object_length(rest) > 0) {
+		ctl_flatten(rest, key, 0, sizeof(key), &width, false);
+		ctl_flatten(rest, key, 0, sizeof(key), &width, true);
+	}
+	if (json_object_object_length(cols) > 0) {
+		if (json_object_object_length(rest) > 0)
+			putchar('\n');
+		ctl_print_table(cols);
+	}
+	json_object_object_foreach(o, k2, v2) {
+		if (!ctl_is_flat_object(v2) && ctl_is_table(v2)) {
+			printf("\n%s:\n", k2);
+			ctl_print_table(v2);
+		}
+	}
+	json_object_put(rest);
+	json_object_put(cols);
 }
 
 int

@@ -13,9 +13,10 @@ fail=0
 check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
 
 cat >"$work/answers.json" <<'JSON'
-{"/sipdp/stats": {"workers": {"w0": {"rx": 10, "tx": 12, "dialogs": 3},
-                               "w1": {"rx": 1234567, "tx": 7, "dialogs": 0}},
-                  "total": {"rx": 1234577, "tx": 19}},
+{"/sipdp/stats": {"workers": 2, "total": {"rx": 1234577, "tx": 19, "dialogs": 3},
+                  "w0": {"rx": 10, "tx": 12, "dialogs": 3},
+                  "w1": {"rx": 1234567, "tx": 7, "dialogs": 0}},
+ "/sipdp/ports": {"net_af_packet0": {"ipackets": 5, "opackets": 6}, "sipdp0": {"ipackets": 1, "opackets": 2}},
  "/sipdp/reload": {"status": "error", "error": "policy[0].answer.code: 99 is not 100..699 (line 4)"},
  "/sipdp/lcores": {"control": 0, "workers": [1, 2]}}
 JSON
@@ -25,11 +26,14 @@ for _ in $(seq 50); do [ -S "$work/sock" ] && break; sleep 0.1; done
 "$ctl" --socket "$work/sock" stats >"$work/stats" 2>&1; rc=$?
 cat "$work/stats"
 check "stats exit 0" '[ $rc = 0 ]'
-check "stats prints a workers table header" 'grep -qE "^ +w0 +w1$" "$work/stats"'
-check "stats row aligned with both workers" 'grep -qE "^rx +10 +1234567$" "$work/stats"'
-check "stats prints totals" 'grep -qE "^total\.rx +1234577$" "$work/stats"'
+check "stats scalars first" 'grep -qE "^workers +2$" "$work/stats"'
+check "stats: one column per worker next to the total" 'grep -qE "^ +total +w0 +w1$" "$work/stats"'
+check "stats row aligned" 'grep -qE "^rx +1234577 +10 +1234567$" "$work/stats"'
+"$ctl" --socket "$work/sock" ports >"$work/ports" 2>&1
+cat "$work/ports"
+check "ports: a column per port" 'grep -qE "^ +net_af_packet0 +sipdp0$" "$work/ports" && grep -qE "^opackets +6 +2$" "$work/ports"'
 "$ctl" --socket "$work/sock" --json stats >"$work/json" 2>&1
-check "--json is the answer as JSON" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"workers\"][\"w1\"][\"rx\"]==1234567" "$work/json"'
+check "--json is the answer as JSON" 'python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d[\"w1\"][\"rx\"]==1234567" "$work/json"'
 "$ctl" --socket "$work/sock" lcores >"$work/lcores" 2>&1
 check "lists flatten to dotted keys" 'grep -qE "^workers\.1 +2$" "$work/lcores"'
 "$ctl" --socket "$work/sock" reload >"$work/reload" 2>&1; rc=$?

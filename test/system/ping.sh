@@ -3,7 +3,7 @@
 # The exception path: ICMP echo, ARP and NDP are not SIP, so the workers hand
 # them to the kernel through the tap, which answers with sipdp's addresses.
 root=$(cd "$(dirname "$0")/../.." && pwd)
-source "$root/test/system/sys_lib.sh"
+source "$root/test/system/sys_lib.sh" "$@"
 sys_require
 sys_start "$root/drivers-config/lab-af_packet.yaml"
 
@@ -13,6 +13,6 @@ check "peer learnt sipdp's MAC by ARP" 'ip -n sipdp-peer neigh show 192.0.2.1 | 
 check "peer learnt sipdp's MAC by NDP" 'ip -n sipdp-peer neigh show 2001:db8::1 | grep -q lladdr'
 # A SIP call still works next to it.
 sys_sipp after -sn uac 192.0.2.1:5060 -i 192.0.2.2 -m 10 -r 10 -recv_timeout 10000 -timeout 30s
-check "a call succeeds after the pings" '[ "$(sipp_stat after SuccessfulCall(C))" = 10 ]'
+check "a call succeeds after the pings" '[ "$(sipp_stat after "SuccessfulCall(C)")" = 10 ]'
 [ $fail = 0 ] || cat "$work/ping4" "$work/ping6"
 exit $fail

@@ -3,7 +3,7 @@
 # Shared by the system tests: the lab (scripts/lab.sh), sipp in the peer
 # namespace, telemetry queries, and a cleanup that runs on any exit.
 #
-#   source sys_lib.sh             (after setting $root to the source tree)
+#   source sys_lib.sh LAB_SH SIPDP_BIN   (after setting $root to the source tree)
 #   sys_require                   skip (77) without root, netns, sipp, or with a lab up
 #   sys_start CONFIG              lab up + sipdp started with CONFIG
 #   sys_sipp NAME ARGS...         run sipp in the peer namespace, bounded
@@ -11,7 +11,10 @@
 #   check LABEL CMD               one assertion line, failures counted
 set -u
 : "${root:?root must point at the source tree}"
-lab="$root/scripts/lab.sh"
+lab=${1:-$root/scripts/lab.sh}
+export SIPDP_BIN=${2:-${SIPDP_BIN:-$root/build/app/sipdp/sipdp}}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
+export SIPDP_LAB_DIR=${SIPDP_LAB_DIR:-/tmp/sipdp-lab-test-$$}
 tel="$root/test/system/telemetry.py"
 work=$(mktemp -d /tmp/sipdp-sys.XXXXXX)
 fail=0
@@ -25,6 +28,8 @@ sys_require() {
 	[ "$(id -u)" -eq 0 ] || { echo "not root: skip"; exit 77; }
 	command -v ip >/dev/null && ip netns list >/dev/null 2>&1 || { echo "no ip netns: skip"; exit 77; }
 	command -v sipp >/dev/null || { echo "no sipp: skip"; exit 77; }
+	command -v python3 >/dev/null || { echo "no python3: skip"; exit 77; }
+	[ -x "$SIPDP_BIN" ] || { echo "no sipdp binary: skip"; exit 77; }
 	if ip netns list | grep -qE '^sipdp-(dut|peer)\b'; then
 		echo "a sipdp lab is already up: skip"; exit 77
 	fi
@@ -34,17 +39,18 @@ sys_require() {
 sys_cleanup() {
 	local rc=$?
 	if [ "$sys_started" = 1 ]; then
-		"$lab" stop >"$work/stop.log" 2>&1 || true
-		echo "--- sipdp output (last 40 lines)"
-		tail -n 40 "$(sys_log)" 2>/dev/null || true
+		"$lab" stop >"$work/stop.log" 2>&1 || rc=1
+		if [ $rc != 0 ]; then
+			echo "--- sipdp output (last 40 lines)"
+			tail -n 40 "$(sys_log)" 2>/dev/null || true
+		fi
 	fi
-	nft delete table inet sipdp_loss 2>/dev/null || true
 	"$lab" down >/dev/null 2>&1 || true
-	rm -rf "$work"
+	rm -rf "$work" "$SIPDP_LAB_DIR"
 	exit $rc
 }
 
-sys_log() { "$lab" log-path 2>/dev/null || echo /tmp/sipdp-lab/sipdp.log; }
+sys_log() { echo "$SIPDP_LAB_DIR/sipdp.log"; }
 
 sys_start() {
 	"$lab" up >/dev/null || { echo "FAIL lab up"; exit 1; }
@@ -59,7 +65,7 @@ sys_start() {
 sys_sipp() {
 	local name=$1; shift
 	(cd "$work" && timeout -k 5 120 ip netns exec sipdp-peer \
-		sipp "$@" -nostdin -bg_noecho -trace_stat -stf "$work/$name.csv" \
+		sipp "$@" -nostdin -trace_stat -stf "$work/$name.csv" \
 		-trace_screen -screen_file "$work/$name.screen" \
 		>"$work/$name.out" 2>&1)
 	echo $? >"$work/$name.rc"

@@ -5,7 +5,7 @@
 # keeps running and the next call succeeds. A request whose Via cannot be
 # read gets no answer (nowhere to send one); badvers gets its 505.
 root=$(cd "$(dirname "$0")/../.." && pwd)
-source "$root/test/system/sys_lib.sh"
+source "$root/test/system/sys_lib.sh" "$@"
 sys_require
 sys_start "$root/drivers-config/lab-af_packet.yaml"
 data="$root/test/data/torture/rfc4475"
@@ -23,5 +23,5 @@ check "some invalid requests got 400" 'grep -qE " (.*,)?400(,|$)" "$work/probe"'
 check "badvers got 505" 'grep -qE "^badvers 505" "$work/probe"'
 check "sipdp still running" '"$lab" status >/dev/null'
 sys_sipp after -sn uac 192.0.2.1:5060 -i 192.0.2.2 -m 10 -r 10 -recv_timeout 10000 -timeout 30s
-check "the next calls succeed" '[ "$(sipp_stat after SuccessfulCall(C))" = 10 ]'
+check "the next calls succeed" '[ "$(sipp_stat after "SuccessfulCall(C)")" = 10 ]'
 exit $fail
