@@ -23,6 +23,12 @@
  *    §8.2.2.2, and a full dialog table answers 503 with Retry-After.
  *  - state_history_and_transitions: the dialog model refuses going back;
  *    the history records transitions with their events.
+ *  - reordered_2xx_before_180: UDP reorders: the 200 overtakes the 180.
+ *    §13.2.2.4: the 2xx confirms the dialog and is ACKed once; the late 180
+ *    moves nothing back (§12: no return from Established).
+ *  - reordered_bye_before_ack: the BYE overtakes the ACK of the 2xx. §15.1.2:
+ *    the UAS answers the BYE 200 and ends the dialog; the late ACK is
+ *    absorbed without a response, and the 2xx is not retransmitted after it.
  */
 #include <stdio.h>
 #include <string.h>
@@ -414,7 +420,74 @@ test_empty_identity(void)
 	uah_free(net);
 }
 
+static void
+test_reordered_2xx_before_180(void)
+{
+	struct uah_net *net = uah_new();
+	struct uah_ep *a = uah_add(net, 8, NULL), *b = uah_add(net, 8, NULL);
+	struct sipdp_ua_dlg_info ia;
+	sipdp_handle_t ha = 0, hb;
+
+	CU_ASSERT_EQUAL_FATAL(uah_invite(a, 1, &ha), 0);
+	uah_deliver(net, false); /* the INVITE reaches b */
+	hb = b->last_incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_ring(b->ua, hb, 180, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL,
+				      net->now_us), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_accept(b->ua, hb, 200, SIPDP_STR_NULL, SIPDP_STR("application/sdp"),
+					SIPDP_STR("v=0\r\n"), net->now_us), 0);
+	/* b sent 100 (at once, the answer was not immediate), 180, 200:
+	 * delivered as 200, 180, 100 */
+	CU_ASSERT_EQUAL(uah_deliver(net, true), 3);
+	uah_settle(net);
+	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_ANSWERED), 1);
+	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_PROVISIONAL), 0);
+	CU_ASSERT_EQUAL(uah_count(net, 0, "ACK "), 1);
+	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_CONFIRMED), 1);
+	CU_ASSERT_EQUAL_FATAL(sipdp_ua_dlg_info(a->ua, ha, &ia), 0);
+	CU_ASSERT_EQUAL(ia.state, SIPDP_DLG_S_ESTABLISHED);
+	CU_ASSERT_TRUE(ia.confirmed);
+	/* and it still ends normally */
+	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
+	uah_settle(net);
+	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_REMOTE_BYE);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(a->ua) + sipdp_ua_dialog_count(b->ua), 0);
+	uah_free(net);
+}
+
+static void
+test_reordered_bye_before_ack(void)
+{
+	struct uah_net *net = uah_new();
+	struct uah_ep *a = uah_add(net, 8, NULL), *b = uah_add(net, 8, NULL);
+	sipdp_handle_t ha = 0, hb;
+	uint64_t t_bye;
+
+	b->answer = UAH_ACCEPT_NOW;
+	CU_ASSERT_EQUAL_FATAL(uah_invite(a, 1, &ha), 0);
+	uah_deliver(net, false); /* INVITE -> b, which answers 200 at once */
+	uah_deliver(net, false); /* 200 -> a, which queues the ACK */
+	CU_ASSERT_EQUAL_FATAL(uah_count(net, 0, "ACK "), 1);
+	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
+	t_bye = net->now_us;
+	CU_ASSERT_EQUAL(uah_deliver(net, true), 2); /* BYE first, then the ACK */
+	hb = b->last_incoming;
+	(void)hb;
+	uah_run(net, t_bye + 40 * UAH_SEC);
+	CU_ASSERT_EQUAL(uah_count(net, 1, "SIP/2.0 200 OK"), 2); /* the INVITE's and the BYE's */
+	CU_ASSERT_PTR_NOT_NULL(uah_nth(net, 1, "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1", 1));
+	CU_ASSERT_EQUAL(uah_count(net, 1, "SIP/2.0 481"), 0);
+	CU_ASSERT_EQUAL(uah_count(net, 1, "BYE "), 0);
+	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_TERMINATED), 1);
+	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_REMOTE_BYE);
+	CU_ASSERT_EQUAL(uah_evlast(a, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_LOCAL_BYE);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(a->ua) + sipdp_ua_dialog_count(b->ua), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(a->ua) + sipdp_ua_tsx_count(b->ua), 0);
+	uah_free(net);
+}
+
 static struct sipdp_test_case cases[] = {
+	{ "reordered_2xx_before_180_no_state_regression", test_reordered_2xx_before_180 },
+	{ "reordered_bye_before_ack_200_no_481", test_reordered_bye_before_ack },
 	{ "empty_identity_sends_no_user_agent", test_empty_identity },
 	{ "2xx_retransmit_schedule_exact_then_bye_at_64t1", test_2xx_retransmit_schedule },
 	{ "lost_200_is_retransmitted_at_t1", test_lost_200 },
