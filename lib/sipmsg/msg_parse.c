@@ -410,8 +410,8 @@ block_masks(const char *p, uint64_t *lf, uint64_t *cr)
 
 	for (unsigned i = 0; i < 4; i++) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i));
-		l |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf16)) << (16 * i);
-		c |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr16)) << (16 * i);
+		l |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf16)) << (16 * i);
+		c |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr16)) << (16 * i);
 	}
 	*lf = l;
 	*cr = c;
@@ -530,7 +530,7 @@ index_fast(struct sipdp_msg *m, const char *buf, const char *p, const char *end,
 		const char *name_end = find_name_end(p, nl, end);
 		if (name_end == name || *name_end != ':')
 			return 1;
-		enum sipdp_hdr_id id = sipdp_hdr_lookup(name, (uint32_t)(name_end - name));
+		enum sipdp_hdr_id id = sipdp_msg_name_lookup(name, (uint32_t)(name_end - name));
 		if (id == SIPDP_HDR_OTHER) {
 			for (const char *c = name; c < name_end; c++)
 				if (!sipdp_msg_is_token((unsigned char)*c))
