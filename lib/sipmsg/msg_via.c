@@ -208,7 +208,7 @@ via_fast(const char *p, const char *end, struct sipdp_via *via)
 	const char *lo = p, *q, *n;
 	unsigned port;
 
-	if (end - p < 10 || memcmp(p, "SIP/2.0/", 8) != 0)
+	if (end - p < 10 || sipdp_hdr_load64(p) != sipdp_hdr_load64("SIP/2.0/"))
 		return NULL;
 	q = sipdp_hdr_span(p + 8, end, SIPDP_HDR_CC_TOKEN);
 	if (q == p + 8 || end - q < 2 || q[0] != ' ' || (unsigned char)q[1] <= ' ')
