@@ -121,6 +121,18 @@ sipdp_nameaddr_parse(struct sipdp_str s, struct sipdp_nameaddr *na)
 	}
 
 	uend = p;
+	/* From/To nearly always end in exactly ";tag=<token>": take that shape
+	 * in one step (what the loop below yields for it, without its per-byte
+	 * scans); any other parameter string goes through the loop. */
+	if (end - p > 5 && p[0] == ';' && (p[1] | 0x20) == 't' && (p[2] | 0x20) == 'a' &&
+	    (p[3] | 0x20) == 'g' && p[4] == '=') {
+		q = sipdp_hdr_span_fast(p + 5, end, s.p, SIPDP_HDR_CC_PNAME);
+		if (q == end) {
+			na->params = sipdp_hdr_view(p, end);
+			na->tag = sipdp_hdr_view(p + 5, end);
+			return 0;
+		}
+	}
 	p = sipdp_hdr_lws(p, end);
 	if (p < end) {
 		struct sipdp_str cur, n, v;
