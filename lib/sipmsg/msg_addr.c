@@ -55,8 +55,8 @@ angle_end(const char *p, const char *end)
  * sipdp_uri_parse() was ~60% of the cost of reading them (callgrind: ~500
  * of ~850 instructions for a From).
  */
-int
-sipdp_nameaddr_parse(struct sipdp_str s, struct sipdp_nameaddr *na)
+static SIPDP_ALWAYS_INLINE int
+nameaddr_parse(struct sipdp_str s, struct sipdp_nameaddr *na, bool fast)
 {
 	const char *end, *p, *q, *uend;
 
@@ -124,7 +124,7 @@ sipdp_nameaddr_parse(struct sipdp_str s, struct sipdp_nameaddr *na)
 	/* From/To nearly always end in exactly ";tag=<token>": take that shape
 	 * in one step (what the loop below yields for it, without its per-byte
 	 * scans); any other parameter string goes through the loop. */
-	if (end - p > 5 && p[0] == ';' && (p[1] | 0x20) == 't' && (p[2] | 0x20) == 'a' &&
+	if (fast && end - p > 5 && p[0] == ';' && (p[1] | 0x20) == 't' && (p[2] | 0x20) == 'a' &&
 	    (p[3] | 0x20) == 'g' && p[4] == '=') {
 		q = sipdp_hdr_span_fast(p + 5, end, s.p, SIPDP_HDR_CC_PNAME);
 		if (q == end) {
@@ -156,6 +156,18 @@ sipdp_nameaddr_parse(struct sipdp_str s, struct sipdp_nameaddr *na)
 		na->params = sipdp_hdr_view(uend, uend);
 	}
 	return 0;
+}
+
+int
+sipdp_nameaddr_parse(struct sipdp_str s, struct sipdp_nameaddr *na)
+{
+	return nameaddr_parse(s, na, true);
+}
+
+int
+sipdp_hdr_nameaddr_parse_general(struct sipdp_str s, struct sipdp_nameaddr *na)
+{
+	return nameaddr_parse(s, na, false);
 }
 
 /* qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), times 1000. */

@@ -334,6 +334,15 @@ int sipdp_hdr_params_check(struct sipdp_str params);
  */
 const char *sipdp_hdr_host_scan(const char *p, const char *end, uint8_t *type);
 
+/* sipdp_hdr_host_scan() byte by byte, without the bitmap path for names:
+ * the reference tests and fuzz_uri compare it against. */
+const char *sipdp_hdr_host_scan_bytes(const char *p, const char *end, uint8_t *type);
+
+/* sipdp_via_parse() and sipdp_nameaddr_parse() without their fast paths
+ * (via_fast(), the one-step ";tag="): references for tests and fuzzers. */
+int sipdp_hdr_via_parse_general(struct sipdp_str s, struct sipdp_via *via);
+int sipdp_hdr_nameaddr_parse_general(struct sipdp_str s, struct sipdp_nameaddr *na);
+
 /* IPv6address without the brackets (RFC 3261 ABNF plus RFC 5118 §4.10). */
 bool sipdp_hdr_ipv6_valid(const char *p, const char *end);
 

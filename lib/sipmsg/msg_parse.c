@@ -672,8 +672,15 @@ index_fast(struct sipdp_msg *m, const char *buf, const char *hs, const char *end
 	return 0;
 }
 
-int
-sipdp_msg_parse(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags)
+/* Which header indexer msg_parse() runs. */
+enum index_mode {
+	INDEX_BOTH,    /* fast, and the general one for what it declines */
+	INDEX_GENERAL, /* the reference */
+	INDEX_FAST,    /* -ENOTSUP where the fast one declines (tests) */
+};
+
+static SIPDP_ALWAYS_INLINE int
+msg_parse(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags, enum index_mode mode)
 {
 	const bool stream = flags & SIPDP_MSG_F_STREAM;
 	const char *end = buf + len;
@@ -708,7 +715,9 @@ sipdp_msg_parse(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags
 		return rc;
 
 	/* Header section. */
-	if (index_fast(m, buf, lf + 1, end, &p) != 0) {
+	if (mode == INDEX_GENERAL || index_fast(m, buf, lf + 1, end, &p) != 0) {
+		if (mode == INDEX_FAST)
+			return -ENOTSUP;
 		/* Start over from a clean index: the fast pass may have
 		 * filled part of it. */
 		memset(m->first, 0, sizeof(m->first));
@@ -742,6 +751,24 @@ sipdp_msg_parse(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags
 	}
 	m->len = m->hdr_end + m->body.len;
 	return (int)m->len;
+}
+
+int
+sipdp_msg_parse(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags)
+{
+	return msg_parse(m, buf, len, flags, INDEX_BOTH);
+}
+
+int
+sipdp_msg_parse_general(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags)
+{
+	return msg_parse(m, buf, len, flags, INDEX_GENERAL);
+}
+
+int
+sipdp_msg_parse_fast_only(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags)
+{
+	return msg_parse(m, buf, len, flags, INDEX_FAST);
 }
 
 const struct sipdp_hdr *

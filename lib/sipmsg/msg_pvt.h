@@ -11,6 +11,16 @@
 
 #include "sipdp_msg.h"
 
+/*
+ * sipdp_msg_parse() without its fast indexer: the line-by-line reference
+ * that decides every message the fast path declines. For tests and fuzz
+ * targets, which check that both give the same index, verdict and error.
+ */
+int sipdp_msg_parse_general(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags);
+/* The fast indexer alone: -ENOTSUP where it would hand the message to the
+ * general one (tests: the common shapes must stay on the fast path). */
+int sipdp_msg_parse_fast_only(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags);
+
 /* RFC 3261 §25.1 token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
 #define SIPDP_CC_TOKEN 0x01
 

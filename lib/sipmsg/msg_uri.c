@@ -179,17 +179,13 @@ host_name_fast(const char *p, const char *end, uint8_t *type)
  * One pass: this runs for every Via sent-by and every SIP URI.
  */
 const char *
-sipdp_hdr_host_scan(const char *p, const char *end, uint8_t *type)
+sipdp_hdr_host_scan_bytes(const char *p, const char *end, uint8_t *type)
 {
 	const char *q, *top;
 	uint16_t acc = 0;
 
 	if (p == end)
 		return NULL;
-#ifdef __SSE2__
-	if (end - p >= 16 && (q = host_name_fast(p, end, type)) != NULL)
-		return q;
-#endif
 	if (*p == '[') {
 		q = memchr(p, ']', (size_t)(end - p));
 		if (q == NULL || !sipdp_hdr_ipv6_valid(p + 1, q))
@@ -228,6 +224,18 @@ sipdp_hdr_host_scan(const char *p, const char *end, uint8_t *type)
 		return NULL;
 	*type = SIPDP_HOST_NAME;
 	return q;
+}
+
+const char *
+sipdp_hdr_host_scan(const char *p, const char *end, uint8_t *type)
+{
+#ifdef __SSE2__
+	const char *q;
+
+	if (end - p >= 16 && (q = host_name_fast(p, end, type)) != NULL)
+		return q;
+#endif
+	return sipdp_hdr_host_scan_bytes(p, end, type);
 }
 
 static SIPDP_COLD int

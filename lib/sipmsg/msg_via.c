@@ -294,6 +294,13 @@ sipdp_via_parse(struct sipdp_str s, struct sipdp_via *via)
 	return via_parse_general(s, via);
 }
 
+int
+sipdp_hdr_via_parse_general(struct sipdp_str s, struct sipdp_via *via)
+{
+	via_reset(via);
+	return via_parse_general(sipdp_hdr_nonnull(s), via);
+}
+
 /*
  * The top via-parm straight from the header value: via_fast() stops at the
  * first ',' so the list split (sipdp_list_next(), ~190 instructions) is only
