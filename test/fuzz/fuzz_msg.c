@@ -3,16 +3,90 @@
  * libFuzzer target: the whole message path a worker runs on a datagram —
  * index, acceptance check, every typed sub-parser on every header, and for
  * an accepted request a response built from it, which must itself parse
- * with the same Call-ID and CSeq (RFC 3261 §8.2.6 round trip).
+ * with the same Call-ID and CSeq (RFC 3261 §8.2.6 round trip). The fast
+ * indexer must agree with the general one (sipdp_msg_parse_general) on
+ * every input, field for field, and the top Via and CSeq fast paths with
+ * the general sub-parsers.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg_hdr_pvt.h"
+#include "msg_pvt.h"
 #include "sipdp_msg.h"
 #include "sipdp_msg_build.h"
 #include "sipdp_msg_hdr.h"
 
-static struct sipdp_msg m, r;
+static struct sipdp_msg m, r, g;
+
+static bool
+same_view(struct sipdp_str a, struct sipdp_str b)
+{
+	return a.p == b.p && a.len == b.len;
+}
+
+/* sipdp_msg_parse() against the reference indexer on the same bytes. */
+static void
+compare_indexers(const char *buf, size_t size, unsigned flags)
+{
+	int a = sipdp_msg_parse(&m, buf, size, flags);
+	int b = sipdp_msg_parse_general(&g, buf, size, flags);
+
+	if (a != b)
+		abort();
+	if (a < 0) {
+		if (m.err.offset != g.err.offset || m.err.status != g.err.status ||
+		    (m.err.what != g.err.what &&
+		     (m.err.what == NULL || g.err.what == NULL || strcmp(m.err.what, g.err.what) != 0)))
+			abort();
+		return;
+	}
+	if (m.len != g.len || m.hdr_end != g.hdr_end || m.nhdrs != g.nhdrs ||
+	    m.is_request != g.is_request || m.version_ok != g.version_ok || m.method != g.method ||
+	    m.status != g.status || m.clen != g.clen || m.has_clen != g.has_clen ||
+	    !same_view(m.ruri, g.ruri) || !same_view(m.version, g.version) ||
+	    !same_view(m.reason, g.reason) || !same_view(m.body, g.body) ||
+	    !same_view(m.method_str, g.method_str) ||
+	    memcmp(m.first, g.first, sizeof(m.first)) != 0 ||
+	    memcmp(m.count, g.count, sizeof(m.count)) != 0)
+		abort();
+	for (uint16_t i = 0; i < m.nhdrs; i++)
+		if (!same_view(m.hdrs[i].name, g.hdrs[i].name) ||
+		    !same_view(m.hdrs[i].value, g.hdrs[i].value) || m.hdrs[i].id != g.hdrs[i].id ||
+		    m.hdrs[i].next != g.hdrs[i].next)
+			abort();
+}
+
+/* The top Via and CSeq fast paths against list split + general parsers. */
+static void
+compare_fast_values(const struct sipdp_msg *msg)
+{
+	struct sipdp_via va, vb;
+	struct sipdp_cseq ca, cb;
+	struct sipdp_str cur, item;
+	const struct sipdp_hdr *h;
+
+	if ((h = sipdp_msg_hdr(msg, SIPDP_HDR_VIA)) != NULL) {
+		int a = sipdp_msg_top_via(msg, &va), b;
+		cur = h->value;
+		b = sipdp_list_next(&cur, &item) <= 0 ? -EBADMSG : sipdp_hdr_via_parse_general(item, &vb);
+		if (a != b)
+			abort();
+		if (a == 0 && (!same_view(va.host, vb.host) || !same_view(va.branch, vb.branch) ||
+			       !same_view(va.params, vb.params) || !same_view(va.transport, vb.transport) ||
+			       !same_view(va.received, vb.received) || va.port != vb.port ||
+			       va.rport != vb.rport || va.rport_present != vb.rport_present ||
+			       va.host_type != vb.host_type || va.ttl != vb.ttl))
+			abort();
+	}
+	if ((h = sipdp_msg_hdr(msg, SIPDP_HDR_CSEQ)) != NULL) {
+		int a = sipdp_msg_cseq(msg, &ca), b = sipdp_cseq_parse(h->value, &cb);
+		if (a != b || ca.num != cb.num || ca.method != cb.method ||
+		    !same_view(ca.method_str, cb.method_str))
+			abort();
+	}
+}
 static char out[70000];
 
 static void
@@ -111,9 +185,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
 
-	(void)sipdp_msg_parse(&m, buf, size, SIPDP_MSG_F_STREAM);
+	compare_indexers(buf, size, SIPDP_MSG_F_STREAM);
+	compare_indexers(buf, size, 0);
 	if (sipdp_msg_parse(&m, buf, size, 0) < 0)
 		return 0;
+	compare_fast_values(&m);
 	if (m.is_request && !sipdp_str_empty(m.ruri)) {
 		struct sipdp_uri uri;
 		(void)sipdp_uri_parse(m.ruri, &uri);
