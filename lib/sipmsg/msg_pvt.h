@@ -18,8 +18,10 @@
  */
 int sipdp_msg_parse_general(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags);
 /* The fast indexer alone: -ENOTSUP where it would hand the message to the
- * general one (tests: the common shapes must stay on the fast path). */
-int sipdp_msg_parse_fast_only(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags);
+ * general one (tests: the common shapes must stay on the fast path), with
+ * or without the AVX2 block scan (it is taken when the CPU has AVX2). */
+int sipdp_msg_parse_fast_only(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags,
+			      bool allow_avx2);
 
 /* RFC 3261 §25.1 token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
 #define SIPDP_CC_TOKEN 0x01
