@@ -241,6 +241,18 @@ via_fast(const char *p, const char *end, struct sipdp_via *via)
 	while (p < end && *p == ';') {
 		struct sipdp_str name, value = SIPDP_STR_NULL;
 
+		/* ";branch=" (any case) as one word compare: the one param
+		 * every Via carries skips the name scan and the dispatch. */
+		if (end - p > 8 &&
+		    (sipdp_hdr_load64(p) | 0x0020202020202000ull) == sipdp_hdr_load64(";branch=")) {
+			n = p + 8;
+			q = sipdp_hdr_span_fast(n, end, lo, SIPDP_HDR_CC_PNAME);
+			if (q == n)
+				return NULL;
+			via->branch = sipdp_hdr_view(n, q);
+			p = q;
+			continue;
+		}
 		n = p + 1;
 		q = sipdp_hdr_span(n, end, SIPDP_HDR_CC_PNAME);
 		if (q == n)
