@@ -120,6 +120,14 @@ sipdp_hdr_load64(const void *p)
 	return v;
 }
 
+static inline uint32_t
+sipdp_hdr_load32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static inline bool
 sipdp_hdr_is_wsp(char c)
 {
