@@ -320,6 +320,24 @@ find_lf(const char *p, const char *end, bool *bare_cr)
 	return NULL;
 }
 
+/*
+ * memset() of a small constant size with 16-byte stores: gcc emits
+ * "rep stos" for the index reset, whose start-up alone costs more than the
+ * ~16 stores it replaces (and which callgrind counts once per word).
+ */
+static SIPDP_ALWAYS_INLINE void
+zero_small(void *dst, size_t n)
+{
+	char *d = dst;
+	size_t i = 0;
+
+#ifdef __SSE2__
+	for (; i + 16 <= n; i += 16)
+		_mm_storeu_si128((__m128i *)(void *)(d + i), _mm_setzero_si128());
+#endif
+	memset(d + i, 0, n - i);
+}
+
 /* Records one indexed header line and links it behind the earlier
  * instances of its id. */
 static inline int
@@ -668,7 +686,7 @@ index_fast(struct sipdp_msg *m, const char *buf, const char *hs, const char *end
 	k = find_line_ends(buf, hs, end, eol, body, allow_avx2);
 	if (k <= 0 || k > SIPDP_MSG_MAX_HDRS)
 		return 1;
-	memset(last, 0, sizeof(last));
+	zero_small(last, sizeof(last));
 	struct sipdp_hdr *h = m->hdrs;
 	for (int i = 0; i < k; i++) {
 		const char *nl = hs + eol[i];
@@ -745,8 +763,8 @@ msg_parse(struct sipdp_msg *m, const char *buf, size_t len, unsigned flags, enum
 	int rc;
 
 	/* Only the fixed part is cleared: the header array is written as it
-	 * is filled, which keeps the reset at ~200 bytes per message. */
-	memset(m, 0, offsetof(struct sipdp_msg, hdrs));
+	 * is filled, which keeps the reset at ~250 bytes per message. */
+	zero_small(m, offsetof(struct sipdp_msg, hdrs));
 	m->buf = buf;
 
 	if (SIPDP_UNLIKELY(len > SIPDP_MSG_MAX_LEN)) {
