@@ -332,8 +332,12 @@ zero_small(void *dst, size_t n)
 	size_t i = 0;
 
 #ifdef __SSE2__
+	/* The empty asm hides that the value is zero, or gcc turns the
+	 * loop back into a memset ("rep stos"). */
+	__m128i z = _mm_setzero_si128();
+	__asm__("" : "+x"(z));
 	for (; i + 16 <= n; i += 16)
-		_mm_storeu_si128((__m128i *)(void *)(d + i), _mm_setzero_si128());
+		_mm_storeu_si128((__m128i *)(void *)(d + i), z);
 #endif
 	memset(d + i, 0, n - i);
 }
