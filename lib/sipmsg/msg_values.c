@@ -86,17 +86,19 @@ cseq_fast(struct sipdp_str s, struct sipdp_cseq *cseq)
 
 	/* At most 10 digits: 2^31 - 1 has 10, and 10 digits cannot
 	 * overflow the 64-bit accumulator. */
-	for (q = p; q < end && q - p < 10 && (d = (unsigned)(unsigned char)*q - '0') <= 9; q++)
+	const char *lim = end - p > 10 ? p + 10 : end;
+	for (q = p; q < lim && (d = (unsigned)(unsigned char)*q - '0') <= 9; q++)
 		v = v * 10 + d;
 	if (q == p || v > CSEQ_MAX || end - q < 2 || q[0] != ' ')
 		return false;
 	p = ++q;
-	q = sipdp_hdr_span(p, end, SIPDP_HDR_CC_TOKEN);
-	if (q == p || q != end)
+	/* A method we know is a token already: only others need the scan. */
+	uint8_t method = (uint8_t)sipdp_method_lookup(p, (uint32_t)(end - p));
+	if (method == SIPDP_METHOD_OTHER && sipdp_hdr_span(p, end, SIPDP_HDR_CC_TOKEN) != end)
 		return false;
 	cseq->num = (uint32_t)v;
-	cseq->method_str = sipdp_hdr_view(p, q);
-	cseq->method = (uint8_t)sipdp_method_lookup(p, (uint32_t)(q - p));
+	cseq->method_str = sipdp_hdr_view(p, end);
+	cseq->method = method;
 	return true;
 }
 
