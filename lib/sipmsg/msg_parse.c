@@ -594,21 +594,21 @@ find_line_ends_with(const char *buf, const char *hs, const char *end, uint16_t *
 				return -1;
 			if (at + 3 >= 64 && bad)
 				return -1;
-			for (; keep; keep &= keep - 1) {
-				if (k == FAST_MAX_LINES)
-					return -1;
+			for (; keep; keep &= keep - 1)
 				eol[k++] = (uint16_t)(b - hs + __builtin_ctzll(keep));
-			}
+			if (k > FAST_MAX_LINES)
+				return -1;
 			*body = b + at + 3;
 			return k;
 		}
 		if (bad || rem <= 64)
 			return -1;
-		for (uint64_t keep = lf; keep; keep &= keep - 1) {
-			if (k == FAST_MAX_LINES)
-				return -1;
+		/* eol has room for one more block past the limit, so the
+		 * count is checked once per block, not per LF. */
+		for (uint64_t keep = lf; keep; keep &= keep - 1)
 			eol[k++] = (uint16_t)(b - hs + __builtin_ctzll(keep));
-		}
+		if (k > FAST_MAX_LINES)
+			return -1;
 		prev_lf = lf;
 		cr_carry = cr >> 63;
 	}
@@ -679,7 +679,7 @@ static inline int
 index_fast(struct sipdp_msg *m, const char *buf, const char *hs, const char *end,
 	   const char **body, bool allow_avx2)
 {
-	uint16_t eol[FAST_MAX_LINES];
+	uint16_t eol[FAST_MAX_LINES + 64];
 	uint16_t last[SIPDP_HDR__COUNT];
 	const char *p = hs;
 	int k, n = 0;
@@ -727,8 +727,8 @@ index_fast(struct sipdp_msg *m, const char *buf, const char *hs, const char *end
 		}
 		h->name = sipdp_str_make(name, (size_t)(name_end - name));
 		h->value = sipdp_str_make(v, (size_t)(vend - v));
-		h->id = (uint8_t)id;
 		h->next = 0;
+		h->id = (uint8_t)id;
 		h->reserved = 0;
 		h++;
 		n++;
