@@ -72,7 +72,7 @@ version_syntax_ok(const char *p, uint32_t len, bool *is_20)
 /* First byte <= 0x20 or DEL in [p, end), or NULL: the Request-URI may hold
  * neither (RFC 3261 §25.1). Unsigned max turns "<= 0x20" into one compare. */
 static inline const char *
-find_ctl(const char *p, const char *end)
+find_ctl(const char *p, const char *end, const char *lo)
 {
 #ifdef __SSE2__
 	const __m128i sp16 = _mm_set1_epi8(0x20);
@@ -85,6 +85,18 @@ find_ctl(const char *p, const char *end)
 		if (mask)
 			return p + __builtin_ctz(mask);
 	}
+	/* The last < 16 bytes in one load of the 16 that end at @p end, when
+	 * the line reaches back that far (@p lo: its first byte). */
+	if (p < end && end - lo >= 16) {
+		unsigned n = (unsigned)(end - p);
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+		__m128i low = _mm_cmpeq_epi8(_mm_max_epu8(v, sp16), sp16);
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(low, _mm_cmpeq_epi8(v, del16))) >>
+				(16 - n);
+		return mask ? p + __builtin_ctz(mask) : NULL;
+	}
+#else
+	(void)lo;
 #endif
 	for (; p < end; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
@@ -108,7 +120,7 @@ parse_request_line(struct sipdp_msg *m, const char *p, const char *eol)
 	/* Nearly every request line ends in " SIP/2.0": then a Request-URI
 	 * without SP or CTL up to there is the whole middle, which is what
 	 * the general checks below conclude, without two memchr calls. */
-	if (eol - uri > 8 && sipdp_msg_load64(eol - 8) == sipdp_msg_load64(" SIP/2.0") && find_ctl(uri, eol - 8) == NULL) {
+	if (eol - uri > 8 && sipdp_msg_load64(eol - 8) == sipdp_msg_load64(" SIP/2.0") && find_ctl(uri, eol - 8, p) == NULL) {
 		m->ruri = sipdp_str_make(uri, (size_t)(eol - 8 - uri));
 		m->version = sipdp_str_make(eol - 7, 7);
 		m->version_ok = true;
@@ -124,7 +136,7 @@ parse_request_line(struct sipdp_msg *m, const char *p, const char *eol)
 	const char *ver = sp + 1;
 	if (memchr(ver, ' ', (size_t)(eol - ver)) != NULL)
 		return fail(m, ver, "extra SP in request line", 400, -EBADMSG);
-	const char *bad = find_ctl(uri, sp);
+	const char *bad = find_ctl(uri, sp, p);
 	if (bad)
 		return fail(m, bad, "control character or LWS in Request-URI", 400, -EBADMSG);
 	m->ruri = sipdp_str_make(uri, (size_t)(sp - uri));
