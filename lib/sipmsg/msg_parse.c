@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The message indexer: one pass over the start line and the header section.
+ * The message indexer: the start line and the header section.
  *
- * Line ends are found with memchr (vectorised in glibc), header names are
- * validated as tokens while they are scanned, and only Content-Length is
- * decoded here because framing depends on it. Everything else waits for a
- * layer to ask (sipdp_msg_hdr.h).
+ * Two indexers share the start line and the body framing. index_fast()
+ * takes the shape nearly every message has: it classifies the header
+ * section 64 bytes at a time into LF/CR bitmaps (SSE2, or AVX2 when the
+ * CPU has it), which settle every line end, the empty line and the absence
+ * of bare CR/LF at once, then walks the lines with a hashed name lookup.
+ * Anything else goes to index_general(), the line-by-line reference that
+ * alone reports errors, so verdicts, texts and offsets come from one place.
+ * Only Content-Length is decoded here because framing depends on it.
+ * Everything else waits for a layer to ask (sipdp_msg_hdr.h).
  *
  * Strictness follows RFC 3261 §7 and §25 as RFC 4475 reads it: single SP
  * between start-line elements, no trailing SP, CRLF line ends in the header
  * section (a bare LF there is malformed), LWS allowed before the colon and
  * folded continuation lines anywhere in a value.
  *
- * Measured: 95-140 ns per corpus message for the index alone on the dev VM
- * (sipdp-bench parse, docs/performance.md).
+ * Measured (callgrind, sipdp-bench parse --passes): ~1,900 instructions per
+ * corpus message for sipdp_msg_parse(), ~2,360 with the general indexer
+ * alone; wall-clock figures in docs/performance.md.
  */
 #include <errno.h>
 #include <string.h>
@@ -685,7 +691,8 @@ find_line_ends(const char *buf, const char *hs, const char *end, uint16_t *eol,
  * Anything else (a bare CR or LF, a malformed name, a bad Content-Length,
  * too many lines, an incomplete section) returns 1, and index_general()
  * starts over to decide it, so errors and -EAGAIN come from one place.
- * Measured (callgrind, corpus): ~2,360 -> see docs/performance.md.
+ * Measured (callgrind, corpus): ~1,650 instructions per message including
+ * find_line_ends() (~520), i.e. ~115 per header line.
  */
 static inline int
 index_fast(struct sipdp_msg *m, const char *buf, const char *hs, const char *end,
