@@ -161,38 +161,6 @@ via_parse_general(struct sipdp_str s, struct sipdp_via *via)
 }
 
 /*
- * dotted-quad IPv4 host, the common sent-by: one pass that yields the same
- * verdict as sipdp_hdr_host_scan() for what it accepts, and NULL (ask
- * host_scan) for anything else, such as a label character after the
- * fourth octet ("10.0.0.1a" is a malformed hostname, not an address).
- */
-static inline const char *
-via_host(const char *p, const char *end, uint8_t *type)
-{
-	const char *q = p;
-	unsigned d;
-
-	for (int part = 0; part < 4; part++) {
-		const char *s;
-		unsigned v = 0;
-
-		if (part > 0) {
-			if (q == end || *q != '.')
-				return sipdp_hdr_host_scan(p, end, type);
-			q++;
-		}
-		for (s = q; q < end && q - s < 3 && (d = (unsigned)(unsigned char)*q - '0') <= 9; q++)
-			v = v * 10 + d;
-		if (q == s || v > 255)
-			return sipdp_hdr_host_scan(p, end, type);
-	}
-	if (q < end && (*q == '.' || sipdp_hdr_is(*q, SIPDP_HDR_CC_LABEL)))
-		return sipdp_hdr_host_scan(p, end, type);
-	*type = SIPDP_HOST_IPV4;
-	return q;
-}
-
-/*
  * Every Via we send and nearly every one we receive reads
  * "SIP/2.0/<transport> host[:port];params" with no LWS but the one SP: that
  * shape is read here in one pass, up to the end of the via-parm (a ',' or
@@ -218,7 +186,7 @@ via_fast(const char *p, const char *end, struct sipdp_via *via)
 	via->protocol = sipdp_hdr_view(p, p + 7);
 	via->transport = sipdp_hdr_view(p + 8, q);
 	p = q + 1;
-	q = via_host(p, end, &via->host_type);
+	q = sipdp_hdr_host_scan(p, end, &via->host_type);
 	if (q == NULL)
 		return NULL;
 	via->host = sipdp_hdr_view(p, q);

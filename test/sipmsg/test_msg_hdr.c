@@ -39,7 +39,8 @@
  *    host names from bitmaps, a trailing ";tag=" in one step) give what
  *    the general parsers give, field for field, verdict for verdict, for
  *    shapes around every edge they test (16/32-byte loads, commas, IPv4
- *    look-alikes, label rules, quoted or empty values) and every prefix
+ *    look-alikes and dotted quads, label rules, quoted or empty values)
+ *    and every prefix
  */
 #include <errno.h>
 #include <stdio.h>
@@ -1746,6 +1747,19 @@ test_host_bitmap_path_matches_byte_scan(void)
 									 seps[s2], labels[c], tails[t]);
 							bad += host_disagreements(in, (size_t)n);
 						}
+	/* Dotted quads and their look-alikes, for the one-pass IPv4 path. */
+	static const char *const quads[] = {
+		"192.0.2.10", "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3.256", "010.0.0.1",
+		"0010.0.0.1", "1.2.3.4567", "1.2.3", "1.2.3.", "1.2.3.4.", "1.2.3.4.5", "1..2.3",
+		"1.2.3.4a", "1.2.3.4-", "1.2.3.a", "1.2.3.4a.example", "12345", "1", "1.", "99.99.99.99",
+	};
+	static const char *const qtails[] = { "", ":5060", ";lr", ">", "@", "." };
+	for (size_t q = 0; q < SIPDP_ARRAY_SIZE(quads); q++)
+		for (size_t t = 0; t < SIPDP_ARRAY_SIZE(qtails); t++) {
+			int n = snprintf(in, sizeof(in), "%s%s", quads[q], qtails[t]);
+			for (int cut = n; cut > 0; cut--)
+				bad += host_disagreements(in, (size_t)cut);
+		}
 	/* Names of every length around the 16- and 32-byte loads. */
 	for (int len = 1; len < 40; len++) {
 		for (int dot = 0; dot < len; dot += 3) {
