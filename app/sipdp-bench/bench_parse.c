@@ -35,6 +35,7 @@ bench_parse_main(int argc, char **argv)
 {
 	const char *dir = SIPDP_DEFAULT_CORPUS;
 	double seconds = 2.0;
+	unsigned long passes = 0;
 	struct bench_msg *msgs;
 	uint64_t sink = 0;
 
@@ -43,8 +44,10 @@ bench_parse_main(int argc, char **argv)
 			dir = argv[++i];
 		else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc)
 			seconds = atof(argv[++i]);
+		else if (strcmp(argv[i], "--passes") == 0 && i + 1 < argc)
+			passes = strtoul(argv[++i], NULL, 10);
 		else {
-			fprintf(stderr, "usage: sipdp-bench parse [--corpus DIR] [--seconds S]\n");
+			fprintf(stderr, "usage: sipdp-bench parse [--corpus DIR] [--seconds S | --passes N]\n");
 			return 2;
 		}
 	}
@@ -64,15 +67,25 @@ bench_parse_main(int argc, char **argv)
 	}
 
 	/* Warm up, then run whole corpus passes until the time is spent; the
-	 * clock is read once per pass, not per message. */
+	 * clock is read once per 64 passes, not per message. --passes runs an
+	 * exact number of passes instead, so instruction counts (callgrind)
+	 * repeat from run to run. */
 	uint64_t total = 0, t0 = bench_now_ns(), t1, budget = (uint64_t)(seconds * 1e9);
-	do {
-		for (int r = 0; r < 64; r++)
+	if (passes > 0) {
+		for (unsigned long r = 0; r < passes; r++)
 			for (int i = 0; i < n; i++)
 				parse_one(m, &msgs[i], &sink);
-		total += 64u * (uint64_t)n;
+		total = passes * (uint64_t)n;
 		t1 = bench_now_ns();
-	} while (t1 - t0 < budget);
+	} else {
+		do {
+			for (int r = 0; r < 64; r++)
+				for (int i = 0; i < n; i++)
+					parse_one(m, &msgs[i], &sink);
+			total += 64u * (uint64_t)n;
+			t1 = bench_now_ns();
+		} while (t1 - t0 < budget);
+	}
 	BENCH_USE(sink);
 
 	double ns = (double)(t1 - t0) / (double)total;

@@ -12,6 +12,10 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sipdp_msg_hdr.h"
 
@@ -51,6 +55,77 @@ sipdp_hdr_span(const char *p, const char *end, uint16_t mask)
 	while (p < end && sipdp_hdr_is(*p, mask))
 		p++;
 	return p;
+}
+
+#ifdef __SSE2__
+/* Bit i set when byte i of @p v is ALPHA, DIGIT, '-' or '.': the bytes
+ * that make up nearly every tag, branch, token and host name. Unsigned
+ * range checks as "min(x - lo, n) == x - lo", all SSE2. */
+static SIPDP_ALWAYS_INLINE unsigned
+sipdp_hdr_alnum_mask16(__m128i v)
+{
+	const __m128i a = _mm_sub_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+	const __m128i h = _mm_sub_epi8(v, _mm_set1_epi8('-'));
+	__m128i ok = _mm_cmpeq_epi8(_mm_min_epu8(a, _mm_set1_epi8(25)), a);
+
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+	ok = _mm_or_si128(ok, _mm_cmpeq_epi8(_mm_min_epu8(h, _mm_set1_epi8(1)), h));
+	return (unsigned)_mm_movemask_epi8(ok);
+}
+#endif
+
+/*
+ * sipdp_hdr_span() for a class @p mask that holds ALPHA, DIGIT, '-' and
+ * '.' (TOKEN, PNAME, ...): 16 bytes per step over the run of those, then
+ * the byte loop for the rest of the class. A run shorter than 16 bytes
+ * that ends at @p end is checked with one load of the 16 bytes before
+ * @p end, which needs @p lo (the lowest byte the caller may read) at
+ * least 16 bytes back. Never reads outside [lo, end).
+ * Measured: a 40-byte Via branch costs ~45 instructions instead of ~240;
+ * for runs of ~10 bytes the byte loop is as cheap, so short ones use it.
+ */
+static SIPDP_ALWAYS_INLINE const char *
+sipdp_hdr_span_fast(const char *p, const char *end, const char *lo, uint16_t mask)
+{
+#ifdef __SSE2__
+	unsigned ok;
+
+	for (; end - p >= 16; p += 16) {
+		ok = sipdp_hdr_alnum_mask16(_mm_loadu_si128((const __m128i *)(const void *)p));
+		if (ok != 0xffffu)
+			return sipdp_hdr_span(p + __builtin_ctz(~ok), end, mask);
+	}
+	if (p < end && end - lo >= 16) {
+		unsigned n = (unsigned)(end - p);
+		ok = sipdp_hdr_alnum_mask16(_mm_loadu_si128((const __m128i *)(const void *)(end - 16)));
+		ok = (ok >> (16 - n)) | ~((1u << n) - 1);
+		if (ok == 0xffffffffu)
+			return end;
+		p += __builtin_ctz(~ok);
+	}
+#else
+	(void)lo;
+#endif
+	return sipdp_hdr_span(p, end, mask);
+}
+
+/* 8 bytes as one word: an equality test with a literal without a memcmp
+ * call (gcc keeps calling memcmp for those). */
+static inline uint64_t
+sipdp_hdr_load64(const void *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t
+sipdp_hdr_load32(const void *p)
+{
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
 }
 
 static inline bool
@@ -266,6 +341,15 @@ int sipdp_hdr_params_check(struct sipdp_str params);
  * @return the byte after the host, or NULL; *type is enum sipdp_host_type.
  */
 const char *sipdp_hdr_host_scan(const char *p, const char *end, uint8_t *type);
+
+/* sipdp_hdr_host_scan() byte by byte, without the bitmap path for names:
+ * the reference tests and fuzz_uri compare it against. */
+const char *sipdp_hdr_host_scan_bytes(const char *p, const char *end, uint8_t *type);
+
+/* sipdp_via_parse() and sipdp_nameaddr_parse() without their fast paths
+ * (via_fast(), the one-step ";tag="): references for tests and fuzzers. */
+int sipdp_hdr_via_parse_general(struct sipdp_str s, struct sipdp_via *via);
+int sipdp_hdr_nameaddr_parse_general(struct sipdp_str s, struct sipdp_nameaddr *na);
 
 /* IPv6address without the brackets (RFC 3261 ABNF plus RFC 5118 §4.10). */
 bool sipdp_hdr_ipv6_valid(const char *p, const char *end);

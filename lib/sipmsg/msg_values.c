@@ -71,6 +71,37 @@ sipdp_cseq_parse(struct sipdp_str s, struct sipdp_cseq *cseq)
 	return rc;
 }
 
+/*
+ * "<digits> SP <method>" as the indexer leaves it (trimmed), in one pass;
+ * NULL-free shapes only: anything else (LWS runs, folds, a number out of
+ * range, no method) is sipdp_cseq_parse()'s to decide.
+ * Measured: sipdp_msg_cseq() ~240 -> ~125 instructions (callgrind, corpus).
+ */
+static inline bool
+cseq_fast(struct sipdp_str s, struct sipdp_cseq *cseq)
+{
+	const char *p = s.p, *end = s.p + s.len, *q;
+	uint64_t v = 0;
+	unsigned d;
+
+	/* At most 10 digits: 2^31 - 1 has 10, and 10 digits cannot
+	 * overflow the 64-bit accumulator. */
+	const char *lim = end - p > 10 ? p + 10 : end;
+	for (q = p; q < lim && (d = (unsigned)(unsigned char)*q - '0') <= 9; q++)
+		v = v * 10 + d;
+	if (q == p || v > CSEQ_MAX || end - q < 2 || q[0] != ' ')
+		return false;
+	p = ++q;
+	/* A method we know is a token already: only others need the scan. */
+	uint8_t method = (uint8_t)sipdp_method_lookup(p, (uint32_t)(end - p));
+	if (method == SIPDP_METHOD_OTHER && sipdp_hdr_span(p, end, SIPDP_HDR_CC_TOKEN) != end)
+		return false;
+	cseq->num = (uint32_t)v;
+	cseq->method_str = sipdp_hdr_view(p, end);
+	cseq->method = method;
+	return true;
+}
+
 int
 sipdp_msg_cseq(const struct sipdp_msg *m, struct sipdp_cseq *cseq)
 {
@@ -80,6 +111,8 @@ sipdp_msg_cseq(const struct sipdp_msg *m, struct sipdp_cseq *cseq)
 		memset(cseq, 0, sizeof(*cseq));
 		return -ENOENT;
 	}
+	if (h->value.p != NULL && cseq_fast(h->value, cseq))
+		return 0;
 	return sipdp_cseq_parse(h->value, cseq);
 }
 

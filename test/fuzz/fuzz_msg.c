@@ -3,16 +3,100 @@
  * libFuzzer target: the whole message path a worker runs on a datagram —
  * index, acceptance check, every typed sub-parser on every header, and for
  * an accepted request a response built from it, which must itself parse
- * with the same Call-ID and CSeq (RFC 3261 §8.2.6 round trip).
+ * with the same Call-ID and CSeq (RFC 3261 §8.2.6 round trip). The fast
+ * indexer must agree with the general one (sipdp_msg_parse_general) on
+ * every input, field for field, and the top Via and CSeq fast paths with
+ * the general sub-parsers.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "msg_hdr_pvt.h"
+#include "msg_pvt.h"
 #include "sipdp_msg.h"
 #include "sipdp_msg_build.h"
 #include "sipdp_msg_hdr.h"
 
-static struct sipdp_msg m, r;
+static struct sipdp_msg m, r, g;
+
+static bool
+same_view(struct sipdp_str a, struct sipdp_str b)
+{
+	return a.p == b.p && a.len == b.len;
+}
+
+static void
+expect_same_index(const struct sipdp_msg *x, int a, const struct sipdp_msg *y, int b)
+{
+	if (a != b)
+		abort();
+	if (a < 0) {
+		if (x->err.offset != y->err.offset || x->err.status != y->err.status ||
+		    (x->err.what != y->err.what &&
+		     (x->err.what == NULL || y->err.what == NULL || strcmp(x->err.what, y->err.what) != 0)))
+			abort();
+		return;
+	}
+	if (x->len != y->len || x->hdr_end != y->hdr_end || x->nhdrs != y->nhdrs ||
+	    x->is_request != y->is_request || x->version_ok != y->version_ok || x->method != y->method ||
+	    x->status != y->status || x->clen != y->clen || x->has_clen != y->has_clen ||
+	    !same_view(x->ruri, y->ruri) || !same_view(x->version, y->version) ||
+	    !same_view(x->reason, y->reason) || !same_view(x->body, y->body) ||
+	    !same_view(x->method_str, y->method_str) ||
+	    memcmp(x->first, y->first, sizeof(x->first)) != 0 ||
+	    memcmp(x->count, y->count, sizeof(x->count)) != 0)
+		abort();
+	for (uint16_t i = 0; i < x->nhdrs; i++)
+		if (!same_view(x->hdrs[i].name, y->hdrs[i].name) ||
+		    !same_view(x->hdrs[i].value, y->hdrs[i].value) || x->hdrs[i].id != y->hdrs[i].id ||
+		    x->hdrs[i].next != y->hdrs[i].next)
+			abort();
+}
+
+/* sipdp_msg_parse() against the reference indexer on the same bytes, and
+ * the fast indexer without AVX2: it declines or agrees. */
+static void
+compare_indexers(const char *buf, size_t size, unsigned flags)
+{
+	int a = sipdp_msg_parse(&m, buf, size, flags);
+	int b = sipdp_msg_parse_general(&g, buf, size, flags);
+	int c = sipdp_msg_parse_fast_only(&r, buf, size, flags, false);
+
+	expect_same_index(&m, a, &g, b);
+	if (c != -ENOTSUP)
+		expect_same_index(&r, c, &g, b);
+}
+
+/* The top Via and CSeq fast paths against list split + general parsers. */
+static void
+compare_fast_values(const struct sipdp_msg *msg)
+{
+	struct sipdp_via va, vb;
+	struct sipdp_cseq ca, cb;
+	struct sipdp_str cur, item;
+	const struct sipdp_hdr *h;
+
+	if ((h = sipdp_msg_hdr(msg, SIPDP_HDR_VIA)) != NULL) {
+		int a = sipdp_msg_top_via(msg, &va), b;
+		cur = h->value;
+		b = sipdp_list_next(&cur, &item) <= 0 ? -EBADMSG : sipdp_hdr_via_parse_general(item, &vb);
+		if (a != b)
+			abort();
+		if (a == 0 && (!same_view(va.host, vb.host) || !same_view(va.branch, vb.branch) ||
+			       !same_view(va.params, vb.params) || !same_view(va.transport, vb.transport) ||
+			       !same_view(va.received, vb.received) || va.port != vb.port ||
+			       va.rport != vb.rport || va.rport_present != vb.rport_present ||
+			       va.host_type != vb.host_type || va.ttl != vb.ttl))
+			abort();
+	}
+	if ((h = sipdp_msg_hdr(msg, SIPDP_HDR_CSEQ)) != NULL) {
+		int a = sipdp_msg_cseq(msg, &ca), b = sipdp_cseq_parse(h->value, &cb);
+		if (a != b || ca.num != cb.num || ca.method != cb.method ||
+		    !same_view(ca.method_str, cb.method_str))
+			abort();
+	}
+}
 static char out[70000];
 
 static void
@@ -111,9 +195,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
 
-	(void)sipdp_msg_parse(&m, buf, size, SIPDP_MSG_F_STREAM);
+	compare_indexers(buf, size, SIPDP_MSG_F_STREAM);
+	compare_indexers(buf, size, 0);
 	if (sipdp_msg_parse(&m, buf, size, 0) < 0)
 		return 0;
+	compare_fast_values(&m);
 	if (m.is_request && !sipdp_str_empty(m.ruri)) {
 		struct sipdp_uri uri;
 		(void)sipdp_uri_parse(m.ruri, &uri);

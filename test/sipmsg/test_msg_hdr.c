@@ -35,12 +35,19 @@
  *  - message helpers: top Via, From/To, CSeq, Require/Supported options
  *  - every prefix of every valid table input is parsed without reading past
  *    its end (ends after '%', '[', '"', '\', ';', '=' ...)
+ *  - the fast paths (top Via straight from the value, CSeq in one pass,
+ *    host names from bitmaps, a trailing ";tag=" in one step) give what
+ *    the general parsers give, field for field, verdict for verdict, for
+ *    shapes around every edge they test (16/32-byte loads, commas, IPv4
+ *    look-alikes and dotted quads, label rules, quoted or empty values)
+ *    and every prefix
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "guard_page.h"
+#include "msg_hdr_pvt.h"
 #include "sipdp_msg.h"
 #include "sipdp_msg_hdr.h"
 #include "sipdp_test.h"
@@ -1592,7 +1599,259 @@ test_absent_value_reads_as_empty(void)
 	CU_ASSERT_TRUE(sipdp_uri_equal(&u, &u));
 }
 
+/* ---------------------------------------------- fast paths vs references */
+
+static bool
+view_same(struct sipdp_str a, struct sipdp_str b)
+{
+	return a.p == b.p && a.len == b.len;
+}
+
+static bool
+via_same(const struct sipdp_via *a, const struct sipdp_via *b)
+{
+	return view_same(a->protocol, b->protocol) && view_same(a->proto_name, b->proto_name) &&
+	       view_same(a->proto_version, b->proto_version) &&
+	       view_same(a->transport, b->transport) && view_same(a->host, b->host) &&
+	       a->port == b->port && a->host_type == b->host_type &&
+	       a->rport_present == b->rport_present && a->rport == b->rport && a->ttl == b->ttl &&
+	       a->has_ttl == b->has_ttl && view_same(a->branch, b->branch) &&
+	       view_same(a->received, b->received) && view_same(a->maddr, b->maddr) &&
+	       view_same(a->params, b->params);
+}
+
+/* A message whose only header is @p id with value @p v. */
+static void
+one_header_msg(struct sipdp_msg *m, enum sipdp_hdr_id id, struct sipdp_str v)
+{
+	memset(m, 0, offsetof(struct sipdp_msg, hdrs));
+	m->hdrs[0].value = v;
+	m->hdrs[0].id = (uint8_t)id;
+	m->hdrs[0].next = 0;
+	m->first[id] = 1;
+	m->count[id] = 1;
+	m->nhdrs = 1;
+}
+
+static struct sipdp_msg hmsg;
+
+static unsigned
+via_disagreements(const char *in, size_t len)
+{
+	struct guard_buf g;
+	struct sipdp_via a, b;
+	struct sipdp_str cur, item;
+	unsigned bad = 0;
+	int ra, rb;
+
+	CU_ASSERT_EQUAL_FATAL(guard_buf_make(&g, in, len), 0);
+	struct sipdp_str v = sipdp_str_make(g.data, len);
+	one_header_msg(&hmsg, SIPDP_HDR_VIA, v);
+	ra = sipdp_msg_top_via(&hmsg, &a);
+	cur = v;
+	rb = sipdp_list_next(&cur, &item) <= 0 ? -EBADMSG : sipdp_hdr_via_parse_general(item, &b);
+	if (rb == -EBADMSG || rb == -ERANGE)
+		memset(&b, 0, sizeof(b));
+	if (ra != rb || (ra == 0 && !via_same(&a, &b)) || (ra != 0 && !via_same(&a, &b))) {
+		fprintf(stderr, "top Via differs on '%.*s': %d vs %d\n", (int)len, in, ra, rb);
+		bad++;
+	}
+	cur = v;
+	if (sipdp_list_next(&cur, &item) == 1) {
+		ra = sipdp_via_parse(item, &a);
+		rb = sipdp_hdr_via_parse_general(item, &b);
+		if (ra != rb || (ra == 0 && !via_same(&a, &b))) {
+			fprintf(stderr, "via-parm differs on '%.*s': %d vs %d\n", (int)item.len, item.p, ra, rb);
+			bad++;
+		}
+	}
+	guard_buf_free(&g);
+	return bad;
+}
+
+static void
+test_via_fast_path_matches_general(void)
+{
+	static const char *const sentby[] = {
+		"192.0.2.10", "192.0.2.1", "10.0.0.255", "10.0.0.256", "010.0.0.1", "1.2.3.4a",
+		"1.2.3", "1.2.3.4.", "1.2.3.4.5", "0.0.0.0", "255.255.255.255", "2001.1.1.1",
+		"pc33.atlanta.example.com", "a.b.c", "a-b.c", "a.b.", "-a.b", "a-.b", "a..b",
+		"example.com.", "1.example.com", "example.1com", "x", "[2001:db8::1]", "[::1",
+		"edge-01.carrier-west.example.net", "a23456789012345.b", "a234567890123456.b",
+		"a23456789012345678901234567890.b", "a234567890123456789012345678901.b",
+	};
+	static const char *const tails[] = {
+		"", ":5060", ":0", ":65535", ":65536", ":050600", ":5060;branch=z9hG4bK776asdhds",
+		";branch=z9hG4bK-524287-1---3c9d0f1a2b3c4d5e;rport", ";rport;branch=z9hG4bKa",
+		";branch=z9hG4bKa,SIP/2.0/UDP h", ";branch=z9hG4bKa,", ";branch=z9hG4bKa, ,x",
+		";branch=z9hG4bKa ,SIP/2.0/TCP b", ";branch=\"q\"", ";branch=", ";branch", ";;x",
+		";received=192.0.2.1;branch=b", ";received=1.2.3;branch=b", ";ttl=255;maddr=1.2.3.4",
+		";ttl=256", ";rport=0", ";rport=5060", ";maddr=-x", " ;branch=a", "; branch=a",
+		";branch = a", ";x=<y>", ",", ":5060 ;branch=a", ";received=[2001:db8::1]",
+		";branch=z9hG4bKabcdefghijklmnopqrstuvwxyz0123456789",
+	};
+	static const char *const protos[] = { "SIP/2.0/UDP ", "SIP/2.0/TLS ", "SIP / 2.0 / UDP ",
+					      "SIP/2.0/UDP  ", "SIP/2.0/UDP\t", "SIP/2.0/ ", "sip/2.0/udp " };
+	char in[512];
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(protos); i++)
+		for (size_t h = 0; h < SIPDP_ARRAY_SIZE(sentby); h++)
+			for (size_t t = 0; t < SIPDP_ARRAY_SIZE(tails); t++) {
+				int n = snprintf(in, sizeof(in), "%s%s%s", protos[i], sentby[h], tails[t]);
+				/* Every prefix too: each end a 16-byte load could
+				 * cross. */
+				for (int cut = n; cut >= 0; cut -= (i == 0 ? 1 : 7))
+					bad += via_disagreements(in, (size_t)cut);
+			}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static unsigned
+host_disagreements(const char *in, size_t len)
+{
+	struct guard_buf g;
+	uint8_t ta = 0xee, tb = 0xee;
+	unsigned bad = 0;
+
+	CU_ASSERT_EQUAL_FATAL(guard_buf_make(&g, in, len), 0);
+	const char *a = sipdp_hdr_host_scan(g.data, g.data + len, &ta);
+	const char *b = sipdp_hdr_host_scan_bytes(g.data, g.data + len, &tb);
+	if (a != b || (a != NULL && ta != tb)) {
+		fprintf(stderr, "host scan differs on '%.*s'\n", (int)len, in);
+		bad++;
+	}
+	guard_buf_free(&g);
+	return bad;
+}
+
+static void
+test_host_bitmap_path_matches_byte_scan(void)
+{
+	static const char *const labels[] = { "a", "pc33", "x-1", "-x", "x-", "1", "12", "ab1",
+					      "a2345678901234", "", "EXAMPLE", "b_c" };
+	static const char *const seps[] = { ".", "..", "-", "" };
+	static const char *const tails[] = { "", ":5060", ";lr", ".", ".;", "-", "@x", " ",
+					     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", ">" };
+	char in[256];
+	unsigned bad = 0;
+
+	for (size_t a = 0; a < SIPDP_ARRAY_SIZE(labels); a++)
+		for (size_t s1 = 0; s1 < SIPDP_ARRAY_SIZE(seps); s1++)
+			for (size_t b = 0; b < SIPDP_ARRAY_SIZE(labels); b++)
+				for (size_t s2 = 0; s2 < SIPDP_ARRAY_SIZE(seps); s2++)
+					for (size_t c = 0; c < SIPDP_ARRAY_SIZE(labels); c += 3)
+						for (size_t t = 0; t < SIPDP_ARRAY_SIZE(tails); t++) {
+							int n = snprintf(in, sizeof(in), "%s%s%s%s%s%s",
+									 labels[a], seps[s1], labels[b],
+									 seps[s2], labels[c], tails[t]);
+							bad += host_disagreements(in, (size_t)n);
+						}
+	/* Dotted quads and their look-alikes, for the one-pass IPv4 path. */
+	static const char *const quads[] = {
+		"192.0.2.10", "0.0.0.0", "255.255.255.255", "256.1.1.1", "1.2.3.256", "010.0.0.1",
+		"0010.0.0.1", "1.2.3.4567", "1.2.3", "1.2.3.", "1.2.3.4.", "1.2.3.4.5", "1..2.3",
+		"1.2.3.4a", "1.2.3.4-", "1.2.3.a", "1.2.3.4a.example", "12345", "1", "1.", "99.99.99.99",
+	};
+	static const char *const qtails[] = { "", ":5060", ";lr", ">", "@", "." };
+	for (size_t q = 0; q < SIPDP_ARRAY_SIZE(quads); q++)
+		for (size_t t = 0; t < SIPDP_ARRAY_SIZE(qtails); t++) {
+			int n = snprintf(in, sizeof(in), "%s%s", quads[q], qtails[t]);
+			for (int cut = n; cut > 0; cut--)
+				bad += host_disagreements(in, (size_t)cut);
+		}
+	/* Names of every length around the 16- and 32-byte loads. */
+	for (int len = 1; len < 40; len++) {
+		for (int dot = 0; dot < len; dot += 3) {
+			int n = 0;
+			for (int i = 0; i < len; i++)
+				in[n++] = i == dot ? '.' : (char)('a' + i % 26);
+			in[n++] = ';';
+			in[n] = '\0';
+			bad += host_disagreements(in, (size_t)n);
+			bad += host_disagreements(in, (size_t)n - 1);
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static bool
+na_same(const struct sipdp_nameaddr *a, const struct sipdp_nameaddr *b)
+{
+	return view_same(a->display, b->display) && view_same(a->uri, b->uri) &&
+	       view_same(a->params, b->params) && view_same(a->tag, b->tag) && a->angle == b->angle;
+}
+
+static void
+test_nameaddr_tag_step_matches_general(void)
+{
+	static const char *const heads[] = { "<sip:alice@atlanta.example.com>", "\"A\" <sip:a@b>", "sip:a@b",
+					     "<sip:a@b>", "x <sip:+15550001111@pbx.customer.example.org;user=phone>" };
+	static const char *const tails[] = {
+		"", ";tag=1928301774", ";TAG=a6c85cf", ";tag=", ";tag", ";tag=\"q\"", ";tag=a b",
+		";tag=a;x=1", ";tag=a,b", ";tagx=1", ";x;tag=2", " ;tag=1", "; tag=1", ";tag=as5f3c1a2b~!*'",
+		";tag=abcdefghijklmnopqrstuvwxyz0123456789", ";tag=a%41", ";tag=a\r\n b", ";tag=<x>",
+	};
+	char in[256];
+	unsigned bad = 0;
+
+	for (size_t h = 0; h < SIPDP_ARRAY_SIZE(heads); h++)
+		for (size_t t = 0; t < SIPDP_ARRAY_SIZE(tails); t++) {
+			int n = snprintf(in, sizeof(in), "%s%s", heads[h], tails[t]);
+			for (int cut = n; cut >= 0; cut--) {
+				struct guard_buf g;
+				struct sipdp_nameaddr a, b;
+				CU_ASSERT_EQUAL_FATAL(guard_buf_make(&g, in, (size_t)cut), 0);
+				struct sipdp_str v = sipdp_str_make(g.data, (size_t)cut);
+				int ra = sipdp_nameaddr_parse(v, &a);
+				int rb = sipdp_hdr_nameaddr_parse_general(v, &b);
+				if (ra != rb || (ra == 0 && !na_same(&a, &b))) {
+					fprintf(stderr, "name-addr differs on '%.*s'\n", cut, in);
+					bad++;
+				}
+				guard_buf_free(&g);
+			}
+		}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+static void
+test_cseq_fast_path_matches_general(void)
+{
+	static const char *const in[] = {
+		"1 INVITE", "102 INVITE", "314159 ACK", "2147483647 BYE", "2147483648 BYE",
+		"0 X", "0009 OPTIONS", "12345678901 BYE", "1  INVITE", "1 INVITE ", " 1 INVITE",
+		"1\tINVITE", "1 INV<ITE", "1 ", "1", "", "x INVITE", "1 NEWMETHOD", "1 invite",
+		"1 INVITE\r\n extra", "4294967296 ACK", "99999999999999999999 ACK", "1 SUBSCRIBE",
+	};
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(in); i++) {
+		size_t n = strlen(in[i]);
+		for (size_t cut = 0; cut <= n; cut++) {
+			struct guard_buf g;
+			struct sipdp_cseq a, b;
+			CU_ASSERT_EQUAL_FATAL(guard_buf_make(&g, in[i], cut), 0);
+			struct sipdp_str v = sipdp_str_make(g.data, cut);
+			one_header_msg(&hmsg, SIPDP_HDR_CSEQ, v);
+			int ra = sipdp_msg_cseq(&hmsg, &a);
+			int rb = sipdp_cseq_parse(v, &b);
+			if (ra != rb || a.num != b.num || a.method != b.method ||
+			    !view_same(a.method_str, b.method_str)) {
+				fprintf(stderr, "CSeq differs on '%.*s'\n", (int)cut, in[i]);
+				bad++;
+			}
+			guard_buf_free(&g);
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 static struct sipdp_test_case cases[] = {
+	{ "via_fast_path_matches_general", test_via_fast_path_matches_general },
+	{ "host_bitmap_path_matches_byte_scan", test_host_bitmap_path_matches_byte_scan },
+	{ "nameaddr_tag_step_matches_general", test_nameaddr_tag_step_matches_general },
+	{ "cseq_fast_path_matches_general", test_cseq_fast_path_matches_general },
 	{ "list_splits_on_top_level_commas_only", test_list_splits_on_top_level_commas_only },
 	{ "params_iterate_with_sws_and_reject_empty", test_params_iterate_with_sws_and_reject_empty },
 	{ "param_find_is_case_insensitive", test_param_find_is_case_insensitive },

@@ -19,13 +19,22 @@
  *    that sipdp_nameaddr_parse() only splits: each bad one is a 400
  *  - every truncation of a valid message is refused (datagram) or
  *    -EAGAIN (stream), never an over-read
+ *  - the fast indexer (64-byte bitmaps, hashed names) and the general one
+ *    give the same index, verdict and error (what, offset, status) for
+ *    the corpus, the RFC 4475/5118 torture messages, every truncation and
+ *    every one-byte damage of the header section, and crafted shapes:
+ *    names at the 16-byte edge, line ends at the 64-byte block edges, an
+ *    empty line split across blocks, folds, short messages
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
 #include "guard_page.h"
+#include "msg_pvt.h"
 #include "sipdp_msg.h"
 #include "sipdp_msg_hdr.h"
 #include "sipdp_test.h"
@@ -377,6 +386,231 @@ test_check_rejects_bad_nameaddr_uris(void)
 	CU_ASSERT_EQUAL(parse_and_check(ok), 0);
 }
 
+/* ------------------------------------------------ fast vs general indexer */
+
+static struct sipdp_msg ref;
+
+static bool
+str_same(struct sipdp_str a, struct sipdp_str b)
+{
+	return a.p == b.p && a.len == b.len;
+}
+
+static struct sipdp_msg alt;
+
+static bool
+index_same(const struct sipdp_msg *x, int rx, const struct sipdp_msg *y, int ry)
+{
+	bool same = rx == ry;
+
+	if (same && rx < 0) {
+		same = x->err.offset == y->err.offset && x->err.status == y->err.status &&
+		       (x->err.what == y->err.what ||
+			(x->err.what && y->err.what && strcmp(x->err.what, y->err.what) == 0));
+	} else if (same) {
+		same = x->len == y->len && x->hdr_end == y->hdr_end &&
+		       x->is_request == y->is_request && x->version_ok == y->version_ok &&
+		       x->method == y->method && x->status == y->status && x->nhdrs == y->nhdrs &&
+		       str_same(x->method_str, y->method_str) && str_same(x->ruri, y->ruri) &&
+		       str_same(x->reason, y->reason) && str_same(x->version, y->version) &&
+		       str_same(x->body, y->body) && x->clen == y->clen && x->has_clen == y->has_clen &&
+		       memcmp(x->first, y->first, sizeof(x->first)) == 0 &&
+		       memcmp(x->count, y->count, sizeof(x->count)) == 0 && x->err.what == NULL &&
+		       y->err.what == NULL;
+		for (uint16_t i = 0; same && i < x->nhdrs; i++) {
+			const struct sipdp_hdr *a = &x->hdrs[i], *b = &y->hdrs[i];
+			same = str_same(a->name, b->name) && str_same(a->value, b->value) &&
+			       a->next == b->next && a->id == b->id;
+		}
+	}
+	return same;
+}
+
+/* Both indexers on a guarded copy of @p in; every field must agree. The
+ * fast one is also run without its AVX2 block scan: it must decline or
+ * agree. */
+static bool
+indexers_agree(const char *in, size_t len, unsigned flags)
+{
+	struct guard_buf g;
+	bool same;
+
+	CU_ASSERT_EQUAL_FATAL(guard_buf_make(&g, in, len), 0);
+	int rf = sipdp_msg_parse(&msg, g.data, len, flags);
+	int rg = sipdp_msg_parse_general(&ref, g.data, len, flags);
+	int rs = sipdp_msg_parse_fast_only(&alt, g.data, len, flags, false);
+	same = index_same(&msg, rf, &ref, rg) && (rs == -ENOTSUP || index_same(&alt, rs, &ref, rg));
+	if (!same)
+		fprintf(stderr, "indexers differ (flags %u, len %zu): fast %d (%s @%u), sse2 %d, general %d (%s @%u)\n",
+			flags, len, rf, msg.err.what ? msg.err.what : "-", msg.err.offset, rs, rg,
+			ref.err.what ? ref.err.what : "-", ref.err.offset);
+	guard_buf_free(&g);
+	return same;
+}
+
+static void
+expect_indexers_agree(const char *in, size_t len)
+{
+	CU_ASSERT_TRUE(indexers_agree(in, len, 0));
+	CU_ASSERT_TRUE(indexers_agree(in, len, SIPDP_MSG_F_STREAM));
+}
+
+static void
+each_file_in(const char *dir, void (*fn)(const char *buf, size_t len, const char *name))
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int files = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t nl = strlen(de->d_name);
+		if (nl < 5 || (strcmp(de->d_name + nl - 4, ".sip") != 0 &&
+			       strcmp(de->d_name + nl - 4, ".dat") != 0))
+			continue;
+		char path[1024];
+		size_t len;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		char *buf = sipdp_test_read_file(path, &len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+		fn(buf, len, de->d_name);
+		free(buf);
+		files++;
+	}
+	closedir(d);
+	CU_ASSERT_TRUE(files > 0);
+}
+
+static void
+agree_whole(const char *buf, size_t len, const char *name)
+{
+	if (!indexers_agree(buf, len, 0) || !indexers_agree(buf, len, SIPDP_MSG_F_STREAM))
+		fprintf(stderr, "  in %s\n", name);
+	CU_ASSERT_TRUE(indexers_agree(buf, len, 0));
+	CU_ASSERT_TRUE(indexers_agree(buf, len, SIPDP_MSG_F_STREAM));
+}
+
+static void
+test_fast_indexer_agrees_on_corpus_and_torture(void)
+{
+	each_file_in(SIPDP_TEST_DATA_DIR "/corpus", agree_whole);
+	each_file_in(SIPDP_TEST_DATA_DIR "/torture/rfc4475", agree_whole);
+	each_file_in(SIPDP_TEST_DATA_DIR "/torture/rfc5118/wire", agree_whole);
+	each_file_in(SIPDP_TEST_DATA_DIR "/torture/rfc5118/crlf-ersip", agree_whole);
+}
+
+/* Every truncation, and every header-section byte replaced by each byte
+ * the indexer treats specially (line ends, LWS, colon, NUL, a letter). */
+static void
+agree_damaged(const char *buf, size_t len, const char *name)
+{
+	static const char repl[] = { '\r', '\n', ' ', '\t', ':', '\0', 'A', '-', 0x7f };
+	char *copy = malloc(len);
+	unsigned bad = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+	for (size_t cut = 0; cut <= len; cut++) {
+		bad += !indexers_agree(buf, cut, 0);
+		bad += !indexers_agree(buf, cut, SIPDP_MSG_F_STREAM);
+	}
+	CU_ASSERT_EQUAL_FATAL(sipdp_msg_parse(&msg, buf, len, 0), (int)len);
+	size_t hdr_end = msg.hdr_end;
+	for (size_t i = 0; i < hdr_end; i++) {
+		for (size_t r = 0; r < sizeof(repl); r++) {
+			memcpy(copy, buf, len);
+			if (copy[i] == repl[r])
+				continue;
+			copy[i] = repl[r];
+			bad += !indexers_agree(copy, len, 0);
+		}
+	}
+	if (bad)
+		fprintf(stderr, "  %u disagreements in %s\n", bad, name);
+	CU_ASSERT_EQUAL(bad, 0);
+	free(copy);
+}
+
+static void
+test_fast_indexer_agrees_on_every_truncation_and_damage(void)
+{
+	each_file_in(SIPDP_TEST_DATA_DIR "/corpus", agree_damaged);
+}
+
+/* Header lines whose LF (and the empty line) fall on every offset around
+ * the 64-byte block edges, names around the 16-byte load, folds. */
+static void
+test_fast_indexer_agrees_at_block_edges(void)
+{
+	static const char *const names[] = { "X", "Via", "v", "Call-ID", "Content-Length",
+					      "Content-Encodin", "Content-Encoding", "Request-Disposition",
+					      "X-Fifteen-Bytes", "X-Sixteen-Bytes1", "CSEQ", "to" };
+	char in[1024];
+
+	for (size_t pad = 0; pad < 140; pad++) {
+		for (size_t k = 0; k < SIPDP_ARRAY_SIZE(names); k++) {
+			int n = snprintf(in, sizeof(in),
+					 "OPTIONS sip:b@example.com SIP/2.0\r\nX-Pad: %.*s\r\n%s: 1\r\n",
+					 (int)pad,
+					 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+					 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+					 "aaaaaaaaaaaa",
+					 names[k]);
+			int m = n + snprintf(in + n, sizeof(in) - (size_t)n, "\r\n");
+			expect_indexers_agree(in, (size_t)m);
+			m = n + snprintf(in + n, sizeof(in) - (size_t)n, " folded\r\n\r\nbody");
+			expect_indexers_agree(in, (size_t)m);
+			m = n + snprintf(in + n, sizeof(in) - (size_t)n, "\r\r\n");
+			expect_indexers_agree(in, (size_t)m);
+			m = n + snprintf(in + n, sizeof(in) - (size_t)n, "\n\r\n");
+			expect_indexers_agree(in, (size_t)m);
+		}
+	}
+	/* Shorter than one block, and no header at all. */
+	const char *small = "BYE sip:b SIP/2.0\r\nl: 0\r\n\r\n";
+	expect_indexers_agree(small, strlen(small));
+	small = "BYE sip:b SIP/2.0\r\n\r\n";
+	expect_indexers_agree(small, strlen(small));
+	small = "SIP/2.0 200 OK\r\nv:\r\n\r\n";
+	expect_indexers_agree(small, strlen(small));
+}
+
+static void
+take_fast(const char *buf, size_t len, const char *name)
+{
+	for (int avx2 = 0; avx2 < 2; avx2++) {
+		int rc = sipdp_msg_parse_fast_only(&msg, buf, len, 0, avx2);
+		if (rc != (int)len)
+			fprintf(stderr, "fast indexer declined %s (%d)\n", name, rc);
+		CU_ASSERT_EQUAL(rc, (int)len);
+	}
+}
+
+static void
+test_fast_indexer_takes_the_corpus_itself(void)
+{
+	/* The general indexer is the slow one: the fast path must not
+	 * quietly hand it the common shapes. */
+	each_file_in(SIPDP_TEST_DATA_DIR "/corpus", take_fast);
+	const char *in = "INVITE sip:b@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n"
+			 "Max-Forwards:70\r\nTo: <sip:b@example.com>\r\nFrom: <sip:a@example.com>;tag=1\r\n"
+			 "Call-ID: c1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+	size_t len = strlen(in);
+	CU_ASSERT_EQUAL(sipdp_msg_parse_fast_only(&msg, in, len, 0, true), (int)len);
+	CU_ASSERT_EQUAL(msg.nhdrs, 7);
+	CU_ASSERT_EQUAL(msg.count[SIPDP_HDR_VIA], 1);
+	CU_ASSERT_EQUAL(msg.first[SIPDP_HDR_CONTENT_LENGTH], 7);
+	CU_ASSERT_TRUE(msg.has_clen && msg.clen == 0);
+	CU_ASSERT_EQUAL(msg.hdrs[1].value.len, 2);
+	CU_ASSERT_EQUAL(memcmp(msg.hdrs[1].value.p, "70", 2), 0);
+	/* A fold stays on the fast path; LWS before the colon does not. */
+	in = "BYE sip:b SIP/2.0\r\nSubject: a\r\n b\r\nl: 0\r\n\r\n";
+	CU_ASSERT_EQUAL(sipdp_msg_parse_fast_only(&msg, in, strlen(in), 0, false), (int)strlen(in));
+	CU_ASSERT_EQUAL(msg.hdrs[0].value.len, 5);
+	in = "BYE sip:b SIP/2.0\r\nSubject : a\r\nl: 0\r\n\r\n";
+	CU_ASSERT_EQUAL(sipdp_msg_parse_fast_only(&msg, in, strlen(in), 0, false), -ENOTSUP);
+	CU_ASSERT_EQUAL(sipdp_msg_parse(&msg, in, strlen(in), 0), (int)strlen(in));
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "check_rejects_bad_nameaddr_uris", test_check_rejects_bad_nameaddr_uris },
 	{ "start_lines_are_strict", test_start_lines_are_strict },
@@ -391,6 +625,11 @@ static struct sipdp_test_case cases[] = {
 	{ "every_truncation_refused_or_incomplete", test_every_truncation_refused_or_incomplete },
 	{ "stream_requires_content_length", test_stream_requires_content_length },
 	{ "corpus_parses_and_passes_acceptance", test_corpus_parses_and_passes_acceptance },
+	{ "fast_indexer_agrees_on_corpus_and_torture", test_fast_indexer_agrees_on_corpus_and_torture },
+	{ "fast_indexer_agrees_on_every_truncation_and_damage",
+	  test_fast_indexer_agrees_on_every_truncation_and_damage },
+	{ "fast_indexer_agrees_at_block_edges", test_fast_indexer_agrees_at_block_edges },
+	{ "fast_indexer_takes_the_corpus_itself", test_fast_indexer_takes_the_corpus_itself },
 	{ NULL, NULL },
 };
 
