@@ -433,7 +433,10 @@ main(int argc, char **argv)
 	}
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
-		fprintf(stderr, "sipdp: EAL init failed: %s\n", rte_strerror(rte_errno));
+		/* Some EAL failures (a second primary on the same --file-prefix)
+		 * leave rte_errno at 0: the EAL's own lines above say why. */
+		fprintf(stderr, "sipdp: EAL init failed: %s\n",
+			rte_errno != 0 ? rte_strerror(rte_errno) : "see the EAL messages above");
 		return 1;
 	}
 	rc = sipdp_cfg_args_parse(argc - ret, argv + ret, &args, stderr);
