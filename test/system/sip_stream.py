@@ -12,6 +12,7 @@
         short-body    Content-Length > what follows   -> closed (deadline), no answer
         oversize      Content-Length over the limit   -> 513, then closed
         bad-clen      Content-Length: abc              -> closed (framing error)
+        hangup        an INVITE, then close at once    -> (sipdp's answers fail: checked in telemetry)
         abandon       --count connections opened, nothing sent -> all closed (idle)
       exit 0 when the outcome is the expected one.
 Every wait is bounded (--timeout).
@@ -215,6 +216,13 @@ def cmd_probe(a):
         print("bad Content-Length: closed%s" % (", answered " + got.split(b"\r\n", 1)[0].decode()
                                                 if got else ", no answer") if ok else "bad Content-Length: still open")
         return 0 if ok else 1
+    if a.kind == "hangup":
+        s = connect(a)
+        a.lport = s.getsockname()[1]
+        s.sendall(request(a, "INVITE", "hangup-%s" % os.urandom(4).hex(), 1, "g1", body=SDP))
+        s.close()
+        print("hangup: INVITE sent, connection closed")
+        return 0
     if a.kind == "abandon":
         socks = []
         for _ in range(a.count):

@@ -8,6 +8,7 @@
 #   Content-Length over message_max          -> 513, closed (oversize)
 #   Content-Length: abc                      -> closed (framing_error)
 #   200 connections opened, nothing sent     -> all closed at the 3 s idle timeout
+#   an INVITE, then the caller closes        -> sipdp's 200 fails as a transport error
 # then no connection is left open and a normal call succeeds over TCP and TLS.
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/test/system/sys_lib.sh" "$@"
@@ -44,6 +45,24 @@ probe "unparsable Content-Length: closed as a framing error" closed_framing_erro
 probe "200 connections abandoned: all closed at the idle timeout" closed_idle 200 \
 	abandon 192.0.2.1 5060 --count 200 --timeout 20
 check "  ... all 200 accepted" '[ "$(tel_ctl accepted)" -ge 200 ] && [ "$(tel_ctl refused_per_source)" = 0 ]'
+
+# The caller hangs up right after its INVITE: the close reaches the worker
+# (on the same ring, after the INVITE) before the 200 is due 50 ms later,
+# so that send fails and the transaction reports a transport error
+# (RFC 3261 §17.2.4); the call leaves nothing behind.
+tstat() { sys_tel /sipdp/stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"][sys.argv[1]])' "$1"; }
+dead0=$(tstat tcp_conn_dead)
+peer_py probe hangup 192.0.2.1 5060 --timeout 10
+sleep 1
+dead1=$(tstat tcp_conn_dead)
+echo "     tcp_conn_dead: $dead0 -> $dead1, tcp_closed $(tstat tcp_closed)"
+check "a send on a closed connection fails as a transport error" '[ $((dead1 - dead0)) -ge 1 ]'
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ "$(tstat tsx_live)" = 0 ] && [ "$(tstat dialogs_live)" = 0 ] && break
+	sleep 0.5
+done
+echo "     tsx_live $(tstat tsx_live) dialogs_live $(tstat dialogs_live)"
+check "  ... and leaves no transaction or dialog" '[ "$(tstat tsx_live)" = 0 ] && [ "$(tstat dialogs_live)" = 0 ]'
 
 for _ in 1 2 3 4 5 6 7 8 9 10; do
 	[ "$(tel_ctl conns_open)" = 0 ] && break
