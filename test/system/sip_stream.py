@@ -28,6 +28,8 @@ import time
 
 def connect(a):
     s = socket.create_connection((a.host, a.port), timeout=a.timeout)
+    # Many small writes: without this, Nagle + delayed ACKs stall the window.
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if a.tls:
         ctx = ssl.create_default_context(cafile=a.ca)
         s = ctx.wrap_socket(s, server_hostname=a.sni)
