@@ -466,6 +466,8 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	/* lib/ctl: OpenSSL writes with write(); a peer's reset must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	urcu_qsbr_register_thread();
 	if ((rc = classifier_fill(&a)) != 0 || (rc = pools_create(&a)) != 0 ||
 	    (rc = port_up(&a)) != 0 || (rc = tap_up(&a)) != 0 || (rc = neigh_up(&a)) != 0)
@@ -492,6 +494,11 @@ main(int argc, char **argv)
 		goto out_rcu;
 	}
 	memset(sp.secret, 0, sizeof(sp.secret));
+	rc = sipdp_shard_tcp_start(a.shard);
+	if (rc < 0) {
+		APP_LOG(ERR, "SIP over TCP/TLS: %s\n", strerror(-rc));
+		goto out_rcu;
+	}
 	rc = sipdp_shard_telemetry_register(a.shard);
 	if (rc != 0)
 		APP_LOG(WARNING, "telemetry commands: %s\n", strerror(-rc));
@@ -503,6 +510,7 @@ main(int argc, char **argv)
 	sipdp_shard_stop(a.shard);
 	printf("sipdp: stopped; final counters:\n");
 	sipdp_shard_stats_print(a.shard, stdout);
+	sipdp_shard_tcp_print(a.shard, stdout);
 	rc = 0;
 out_rcu:
 	app_cleanup(&a);

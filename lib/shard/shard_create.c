@@ -219,6 +219,7 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 	if (s->launched)
 		sipdp_shard_stop(s);
 	shard_telemetry_forget(s);
+	shard_tcp_destroy(s);
 	for (uint16_t a = 0; a < SIPDP_SHARD_MAX_WORKERS; a++)
 		for (uint16_t b = 0; b < SIPDP_SHARD_MAX_WORKERS; b++)
 			drain_ring(s->ring[a][b], true);

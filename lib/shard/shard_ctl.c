@@ -50,6 +50,7 @@ sipdp_shard_control_poll(struct sipdp_shard *s)
 		if (rc > 0)
 			work += rc;
 	}
+	work += shard_tcp_control_poll(s);
 	s->ctl_iter++;
 	urcu_qsbr_quiescent_state();
 	return work;

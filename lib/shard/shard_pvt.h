@@ -21,6 +21,22 @@
 #define SHARD_SDP_MAX    (SIPDP_CFG_SDP_LEN + 256)
 #define SHARD_IPSTR      48
 #define SHARD_RING_KIND  1     /* timer kind on the shard wheel: ring delay */
+#define SHARD_TCP_RING_SZ 4096 /* control <-> worker, SIP over TCP/TLS, each way */
+#define SHARD_TCP_DEAD_SZ 1024 /* recently closed connection ids per worker (power of 2) */
+
+/* One SIP message over TCP/TLS between the control lcore and a worker
+ * (shard_tcp.c, shard_tcp_ctl.c). m NULL: connection conn_id closed. */
+struct shard_tcp_msg {
+	struct rte_mbuf *m;
+	uint32_t conn_id;    /* lib/ctl id, never 0; 0 outbound: open by address */
+	uint8_t transport;   /* SIPDP_TSX_TP_TCP / _TLS */
+	uint8_t family;
+	uint8_t local_id;
+	uint8_t why;         /* enum sipdp_ctl_close_reason of a close */
+	uint16_t port;       /* peer, host order */
+	uint16_t reserved;
+	uint8_t addr[16];    /* peer */
+};
 
 /* sipdp_tsx_dest.opaque: how a datagram reached us, so answers leave the
  * same way (VLAN tag as received). */
@@ -69,6 +85,9 @@ struct shard_worker {
 	char sdp[SHARD_SDP_MAX];
 	char contact[SIPDP_CFG_URI_LEN + 64];
 	char sent_by[SHARD_IPSTR + 8];
+	struct rte_ring *tcp_in;     /* control -> this worker: struct shard_tcp_msg; NULL: no TCP */
+	struct rte_ring *tcp_out;    /* this worker -> control */
+	uint32_t *tcp_dead;          /* [SHARD_TCP_DEAD_SZ] closed conn ids, by id & mask */
 } __attribute__((aligned(64)));
 
 struct sipdp_shard {
@@ -87,6 +106,7 @@ struct sipdp_shard {
 	atomic_bool draining;
 	atomic_bool stop;
 	bool launched;
+	struct shard_tcp *tcp;       /* lib/ctl on the control lcore; NULL: no TCP/TLS */
 };
 
 /* shard_policy.c: UA callbacks */
@@ -102,5 +122,12 @@ void shard_telemetry_forget(const struct sipdp_shard *s);
 /* shard_worker.c */
 int shard_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint32_t len);
 int shard_worker_main(void *arg);
+
+/* shard_tcp.c (worker) and shard_tcp_ctl.c (control lcore): SIP over TCP/TLS */
+unsigned shard_tcp_worker_poll(struct shard_worker *w);
+int shard_tcp_send(struct shard_worker *w, const struct sipdp_tsx_dest *d, const char *buf,
+	uint32_t len);
+int shard_tcp_control_poll(struct sipdp_shard *s);
+void shard_tcp_destroy(struct sipdp_shard *s);
 
 #endif /* SIPDP_SHARD_PVT_H */

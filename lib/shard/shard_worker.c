@@ -140,6 +140,8 @@ shard_send(void *user, const struct sipdp_tsx_dest *d, const char *buf, uint32_t
 	int n;
 
 	count_msg(w->st.sent_req, w->st.sent_resp, buf, len);
+	if (d->transport != SIPDP_TSX_TP_UDP)
+		return shard_tcp_send(w, d, buf, len);
 	/* A lost mbuf or a full ring is a lost datagram, which SIP over UDP
 	 * recovers from by retransmission: report success so the
 	 * transaction is not torn down by a transient shortage. */
@@ -323,6 +325,7 @@ shard_worker_main(void *arg)
 				deliver(w, &rx[i]);
 			work += n;
 		}
+		work += shard_tcp_worker_poll(w);
 		if (t0 >= next_tick) {
 			/* Transaction and dialog timers, then ring delays: at
 			 * most 1024 of each per ms so a burst of expiries

@@ -85,7 +85,12 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(busy_cycles)      /* TSC cycles of loop iterations that did work */ \
 	X(msg_cycles)       /* TSC cycles inside deliver: policy + UA + send hook */ \
 	X(busy_iters)       \
-	X(iters)
+	X(iters)            \
+	X(tcp_rx)           /* TCP/TLS messages from the control lcore run here */ \
+	X(tcp_tx)           /* TCP/TLS messages passed to the control lcore */ \
+	X(tcp_tx_drops)     /* worker -> control TCP ring full: transport error */ \
+	X(tcp_closed)       /* connection-closed notices received */ \
+	X(tcp_conn_dead)    /* sends on a closed connection: transport error */
 
 #define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
 
@@ -234,5 +239,31 @@ void sipdp_shard_stats_print(const struct sipdp_shard *s, FILE *f);
  * them. @return 0 or -errno.
  */
 int sipdp_shard_telemetry_register(struct sipdp_shard *s);
+
+/* ------------------------------------------------------- SIP over TCP/TLS */
+
+/**
+ * Serve SIP over TCP and TLS (lib/ctl) from the control lcore: create the
+ * lib/ctl instance from the config (limits.tcp_*, message_max, tls:),
+ * listen on sip.tcp_port and, with tls.cert, sip.tls_port on sipdp's
+ * addresses (they must be up in the kernel: the exception tap), and create
+ * one SPSC ring each way per worker. sipdp_shard_control_poll() then polls
+ * lib/ctl and moves messages: each framed message is copied into an mbuf
+ * and handed to its owner (sipdp_shard_owner), which runs it through its
+ * UA with a reliable destination naming the connection; the UA's sends to
+ * such a destination come back to the control lcore for sipdp_ctl_send().
+ * A closed connection is announced to every worker: later sends on it
+ * fail with a transport error. Registers /sipdp/ctl with telemetry. The
+ * caller ignores SIGPIPE. Control lcore, after sipdp_shard_create() and
+ * before sipdp_shard_launch(). Cold.
+ * @return the number of listeners (0: sip.tcp_port 0 and no TLS, nothing
+ *         done); -EALREADY; -ENOMEM; or the error of sipdp_ctl_create() /
+ *         sipdp_ctl_listen_cfg().
+ */
+int sipdp_shard_tcp_start(struct sipdp_shard *s);
+
+/** Print lib/ctl's counters and connections (sipdp_ctl_dump) and the
+ *  control lcore's TCP hand-off counters. Control lcore. Cold. */
+void sipdp_shard_tcp_print(const struct sipdp_shard *s, FILE *f);
 
 #endif /* SIPDP_SHARD_H */
