@@ -9,6 +9,9 @@
 #  2. busy target: the target answers 486; the NOTIFY carries 486 and the
 #     first call survives (the BYE afterwards gets 200, not 481).
 #  3. a rule with on_refer: reject: the REFER gets 603 and the call goes on.
+#  4. a rule with a blind auto_transfer: sipdp REFERs the answered call
+#     300 ms after the ACK (sipp plays the transferee: 202, NOTIFY 100,
+#     NOTIFY 200) and then ends it with BYE.
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/test/system/sys_lib.sh" "$@"
 sys_require
@@ -61,5 +64,13 @@ check "refused: REFER answered 603, BYE then 200" \
 sleep 1
 check "refused: refers_rejected 1, refers_in 3" \
 	'[ "$(stat refers_rejected)" = 1 ] && [ "$(stat refers_in)" = 3 ]'
+
+transfer auto "" uac_auto_transferee.xml auto
+check "auto: REFER to the rule's target, 202, NOTIFYs, then sipdp's BYE" \
+	'[ "$(cat "$work/auto.rc")" = 0 ] && [ "$(sipp_stat auto "SuccessfulCall(C)")" = 1 ]'
+check "auto: the REFER names sipdp as Referred-By" 'grep -q "^Referred-By: " "$work/auto.msg"'
+sleep 1
+check "auto: auto_refers 1, transfers_ok 2 in all" \
+	'[ "$(stat auto_refers)" = 1 ] && [ "$(stat transfers_ok)" = 2 ]'
 check "no dialog left" '[ "$(stat dialogs_live)" = 0 ]'
 exit $fail
