@@ -12,6 +12,9 @@
 #  4. a rule with a blind auto_transfer: sipdp REFERs the answered call
 #     300 ms after the ACK (sipp plays the transferee: 202, NOTIFY 100,
 #     NOTIFY 200) and then ends it with BYE.
+#  5. INVITE with Replaces (RFC 3891), as a transfer target sees it in an
+#     attended transfer: the new call is answered and the replaced one ended
+#     with BYE; a Replaces naming no dialog gets 481.
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/test/system/sys_lib.sh" "$@"
 sys_require
@@ -73,4 +76,17 @@ sleep 1
 check "auto: auto_refers 1, transfers_ok 2 in all" \
 	'[ "$(stat auto_refers)" = 1 ] && [ "$(stat transfers_ok)" = 2 ]'
 check "no dialog left" '[ "$(stat dialogs_live)" = 0 ]'
+
+timeout -k 5 60 ip netns exec sipdp-peer python3 "$root/test/system/replaces_peer.py" \
+	--to 192.0.2.1 --local 192.0.2.2 --user xfer >"$work/replaces.out" 2>&1
+cat "$work/replaces.out"
+rp() { awk -v k="$1" '$1 == k { print $2 }' "$work/replaces.out"; }
+check "replaces: call 1 answered, call 2 (Replaces: call 1) answered" \
+	'[ "$(rp call1)" = 200 ] && [ "$(rp call2)" = 200 ]'
+check "replaces: sipdp ended call 1 with BYE" '[ "$(rp bye1)" = yes ]'
+check "replaces: call 2 goes on (its BYE gets 200)" '[ "$(rp bye2)" = 200 ]'
+check "replaces: a Replaces naming no dialog gets 481" '[ "$(rp unmatched)" = 481 ]'
+sleep 1
+check "replaces: replaces_matched 1, no dialog left" \
+	'[ "$(stat replaces_matched)" = 1 ] && [ "$(stat dialogs_live)" = 0 ]'
 exit $fail
