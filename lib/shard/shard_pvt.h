@@ -51,7 +51,7 @@ struct shard_local {
 /* Decisions of shard_xfer.c the UA does not count itself. */
 struct shard_xfer_counts {
 	uint64_t refers_accepted;
-	uint64_t auto_refers, auto_refer_errors;
+	uint64_t auto_refers, auto_refer_errors, auto_consults;
 	uint64_t sent_420, sent_421, sent_422;
 };
 
@@ -118,6 +118,8 @@ void shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
 bool shard_xfer_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int rule);
 void shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev);
 void shard_on_confirmed(void *user, const struct sipdp_ua_event *ev);
+void shard_on_answered(void *user, const struct sipdp_ua_event *ev);
+void shard_on_failed(void *user, const struct sipdp_ua_event *ev);
 void shard_on_ext(void *user, const struct sipdp_ua_event *ev);
 void shard_xfer_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
 void shard_xfer_gauges(struct shard_worker *w);

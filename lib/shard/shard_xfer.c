@@ -12,7 +12,8 @@
  *    own Min-SE gets 422.
  *  - transfer: a REFER in an answered call is accepted (the UA calls the
  *    Refer-To target, NOTIFYs, ends the call on success) or refused with
- *    603; an auto transfer sends a blind REFER a while after the ACK.
+ *    603; an auto transfer, a while after the ACK, sends a blind REFER,
+ *    or calls the target and then REFERs with Replaces (attended).
  * Runs on the owning worker at call setup and on transfer events: nothing
  * here allocates, locks, prints or makes a system call.
  */
@@ -68,6 +69,8 @@ shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
 	xp->on_xfer = shard_on_xfer;
 	up->xfer = xp;
 	up->cb.on_confirmed = shard_on_confirmed;
+	up->cb.on_answered = shard_on_answered;
+	up->cb.on_failed = shard_on_failed;
 	up->cb.on_ext = shard_on_ext;
 }
 
@@ -260,6 +263,68 @@ shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev)
 	}
 }
 
+/* Attended (RFC 5589 §7): call the target first; its dialog's application
+ * data is the handle of the call to transfer (generation in the high half,
+ * so never below 2^32, unlike SHARD_APP_MAKE values): shard_on_answered
+ * then REFERs that call with Replaces naming the consultation. */
+static void
+consult(struct shard_worker *w, sipdp_handle_t dlg, const struct sipdp_cfg_rule *r,
+	uint8_t local_id)
+{
+	struct sipdp_ua_invite inv;
+	struct sipdp_str sdp;
+	sipdp_handle_t c;
+
+	memset(&inv, 0, sizeof(inv));
+	inv.ruri = sipdp_str_cstr(r->transfer.auto_transfer.to);
+	inv.to = inv.ruri;
+	inv.from = sipdp_str_cstr(w->contact);
+	if (target_dest(inv.ruri, &inv.dest) != 0) {
+		w->xc.auto_refer_errors++;
+		return;
+	}
+	sdp = offer_sdp(w, r, local_id, dlg);
+	if (sdp.len != 0) {
+		inv.ctype = SIPDP_STR("application/sdp");
+		inv.body = sdp;
+	}
+	inv.app = dlg;
+	if (sipdp_ua_invite(w->ua, &inv, w->now_us, &c) == 0)
+		w->xc.auto_consults++;
+	else
+		w->xc.auto_refer_errors++;
+}
+
+void
+shard_on_answered(void *user, const struct sipdp_ua_event *ev)
+{
+	struct shard_worker *w = user;
+	struct sipdp_ua_xfer_refer rf;
+	sipdp_handle_t x;
+
+	if (ev->app <= UINT32_MAX || ev->fork || ev->retransmission)
+		return; /* not a consultation call */
+	memset(&rf, 0, sizeof(rf));
+	rf.consult = ev->dlg;
+	rf.bye = SIPDP_UA_XFER_BYE_ON_SUCCESS;
+	if (sipdp_ua_xfer_refer(w->ua, ev->app, &rf, w->now_us, &x) == 0) {
+		w->xc.auto_refers++;
+		return;
+	}
+	/* The call to transfer is gone: the consultation has no purpose. */
+	w->xc.auto_refer_errors++;
+	(void)sipdp_ua_bye(w->ua, ev->dlg, w->now_us);
+}
+
+void
+shard_on_failed(void *user, const struct sipdp_ua_event *ev)
+{
+	struct shard_worker *w = user;
+
+	if (ev->app > UINT32_MAX && !ev->fork)
+		w->xc.auto_refer_errors++; /* consultation refused: the call stays */
+}
+
 static void
 auto_refer(struct shard_worker *w, sipdp_handle_t dlg)
 {
@@ -273,6 +338,10 @@ auto_refer(struct shard_worker *w, sipdp_handle_t dlg)
 	r = rule_of(w, SHARD_APP_RULE(info.app));
 	if (r == NULL || !r->has_transfer || !r->transfer.has_auto)
 		return;
+	if (r->transfer.auto_transfer.mode == SIPDP_CFG_XFER_ATTENDED) {
+		consult(w, dlg, r, SHARD_APP_LOCAL(info.app));
+		return;
+	}
 	memset(&rf, 0, sizeof(rf));
 	rf.target = sipdp_str_cstr(r->transfer.auto_transfer.to);
 	rf.bye = SIPDP_UA_XFER_BYE_ON_SUCCESS;
@@ -292,11 +361,6 @@ shard_on_confirmed(void *user, const struct sipdp_ua_event *ev)
 	if (r == NULL || !r->has_transfer || !r->transfer.has_auto)
 		return;
 	at = &r->transfer.auto_transfer;
-	if (at->mode == SIPDP_CFG_XFER_ATTENDED) {
-		/* Not done by the appliance yet: counted, the call stays. */
-		w->xc.auto_refer_errors++;
-		return;
-	}
 	if (at->after_ms == 0 ||
 	    sipdp_timer_start(w->wheel, w->now_us + (uint64_t)at->after_ms * 1000, ev->dlg,
 		    SHARD_XFER_KIND, NULL) != 0)
@@ -340,6 +404,7 @@ shard_xfer_gauges(struct shard_worker *w)
 	}
 	w->st.refers_accepted = w->xc.refers_accepted;
 	w->st.auto_refers = w->xc.auto_refers;
+	w->st.auto_consults = w->xc.auto_consults;
 	w->st.auto_refer_errors = w->xc.auto_refer_errors;
 	w->st.rel1xx_sent = us->rel1xx_out;
 	w->st.prack_received = us->prack_in;

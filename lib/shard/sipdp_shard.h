@@ -94,7 +94,7 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(notifies_sent)    /* NOTIFYs of REFER subscriptions sent */ \
 	X(replaces_matched) /* INVITEs whose Replaces named one of our calls */ \
 	X(auto_refers)      /* REFERs sent by a rule's auto_transfer */ \
-	X(auto_refer_errors) /* auto transfers not sent (attended, no room) */ \
+	X(auto_refer_errors) /* auto transfers not done (target unreachable, no room) */ \
 	X(rel1xx_sent)      /* reliable provisionals sent (RFC 3262) */ \
 	X(prack_received)   /* PRACKs matched to our reliable provisionals */ \
 	X(prack_sent)       /* PRACKs sent (as UAC of a transfer) */ \
@@ -102,7 +102,8 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(sent_421)         /* INVITEs refused: the rule requires 100rel */ \
 	X(sent_422)         /* INVITEs refused: Session-Expires below Min-SE */ \
 	X(session_refreshes) /* successful session refreshes (RFC 4028) */ \
-	X(session_expiries) /* calls ended with BYE: session not refreshed */
+	X(session_expiries) /* calls ended with BYE: session not refreshed */ \
+	X(auto_consults)    /* consultation calls of attended auto transfers */
 
 #define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
 

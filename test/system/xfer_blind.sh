@@ -15,6 +15,10 @@
 #  5. INVITE with Replaces (RFC 3891), as a transfer target sees it in an
 #     attended transfer: the new call is answered and the replaced one ended
 #     with BYE; a Replaces naming no dialog gets 481.
+#  6. a rule with an attended auto_transfer: sipdp calls the target (sipp at
+#     192.0.2.2:5080) and, once it answers, REFERs the first call with
+#     Refer-To: <target?Replaces=...> (sipp plays the transferee), then ends
+#     it with BYE after the NOTIFY 200.
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/test/system/sys_lib.sh" "$@"
 sys_require
@@ -89,4 +93,14 @@ check "replaces: a Replaces naming no dialog gets 481" '[ "$(rp unmatched)" = 48
 sleep 1
 check "replaces: replaces_matched 1, no dialog left" \
 	'[ "$(stat replaces_matched)" = 1 ] && [ "$(stat dialogs_live)" = 0 ]'
+
+transfer att uas_consult.xml uac_auto_attended.xml attended
+check "attended: consultation call answered, REFER with Replaces, NOTIFYs, sipdp's BYE" \
+	'[ "$(cat "$work/att.rc")" = 0 ] && [ "$(sipp_stat att "SuccessfulCall(C)")" = 1 ]'
+check "attended: the target took the consultation call and hung up" \
+	'[ "$(cat "$work/att-tgt.rc")" = 0 ] && [ "$(sipp_stat att-tgt "SuccessfulCall(C)")" = 1 ]'
+grep -m1 "^Refer-To:" "$work/att.msg" || true
+sleep 1
+check "attended: auto_consults 1, auto_refers 2, transfers_ok 3, no dialog left" \
+	'[ "$(stat auto_consults)" = 1 ] && [ "$(stat auto_refers)" = 2 ] && [ "$(stat transfers_ok)" = 3 ] && [ "$(stat dialogs_live)" = 0 ]'
 exit $fail
