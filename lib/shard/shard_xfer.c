@@ -195,9 +195,12 @@ target_dest(struct sipdp_str target, struct sipdp_tsx_dest *d)
 	return 0;
 }
 
+/* The rule's SDP for a new call of ours (@p fresh: another o= session id
+ * than the call @p dlg), or again for @p dlg itself (a refresh repeats its
+ * session description, the one shard_policy.c answered with). */
 static struct sipdp_str
 offer_sdp(struct shard_worker *w, const struct sipdp_cfg_rule *r, uint8_t local_id,
-	sipdp_handle_t dlg)
+	sipdp_handle_t dlg, bool fresh)
 {
 	const struct sipdp_shard *s = w->s;
 	uint64_t sid;
@@ -207,8 +210,9 @@ offer_sdp(struct shard_worker *w, const struct sipdp_cfg_rule *r, uint8_t local_
 		return SIPDP_STR_NULL;
 	if (local_id >= s->nb_local)
 		local_id = 0;
-	/* Another o= session id than the answered call's. */
-	sid = ((uint64_t)w->idx << 48) ^ (dlg & 0xffffffffffffull) ^ 0x5846ull << 32;
+	sid = ((uint64_t)w->idx << 48) ^ (dlg & 0xffffffffffffull);
+	if (fresh)
+		sid ^= 0x5846ull << 32;
 	n = sipdp_shard_sdp_expand(r->answer.sdp, s->local[local_id].ip,
 		s->p.cls->local[local_id].family, sid, sid, w->sdp, sizeof(w->sdp));
 	return n > 0 ? sipdp_str_make(w->sdp, (size_t)n) : SIPDP_STR_NULL;
@@ -232,7 +236,7 @@ on_refer(struct shard_worker *w, const struct sipdp_ua_xfer_event *ev)
 		return;
 	}
 	a.has_dest = true;
-	sdp = offer_sdp(w, r, SHARD_APP_LOCAL(ev->app), ev->dlg);
+	sdp = offer_sdp(w, r, SHARD_APP_LOCAL(ev->app), ev->dlg, true);
 	if (sdp.len != 0) {
 		a.ctype = SIPDP_STR("application/sdp");
 		a.body = sdp;
@@ -252,8 +256,12 @@ shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev)
 		on_refer(w, ev);
 		break;
 	case SIPDP_UA_XFER_EV_DONE:
-		/* Our auto transfer's outcome; the UA's BYE policy
-		 * (on success) ends the call. Counted by the UA. */
+		/* Our auto transfer's outcome (counted by the UA); on success
+		 * the UA ends the call, and the transferee's INVITE with
+		 * Replaces ends the consultation at the target. Otherwise
+		 * the consultation (app) has no purpose left. */
+		if (ev->app != 0 && ev->result != SIPDP_UA_XFER_SUCCESS)
+			(void)sipdp_ua_bye(w->ua, ev->app, w->now_us);
 		break;
 	default:
 		/* REPLACES: the new INVITE goes through the policy like any
@@ -283,7 +291,7 @@ consult(struct shard_worker *w, sipdp_handle_t dlg, const struct sipdp_cfg_rule 
 		w->xc.auto_refer_errors++;
 		return;
 	}
-	sdp = offer_sdp(w, r, local_id, dlg);
+	sdp = offer_sdp(w, r, local_id, dlg, true);
 	if (sdp.len != 0) {
 		inv.ctype = SIPDP_STR("application/sdp");
 		inv.body = sdp;
@@ -307,6 +315,7 @@ shard_on_answered(void *user, const struct sipdp_ua_event *ev)
 	memset(&rf, 0, sizeof(rf));
 	rf.consult = ev->dlg;
 	rf.bye = SIPDP_UA_XFER_BYE_ON_SUCCESS;
+	rf.app = ev->dlg;
 	if (sipdp_ua_xfer_refer(w->ua, ev->app, &rf, w->now_us, &x) == 0) {
 		w->xc.auto_refers++;
 		return;
@@ -382,7 +391,8 @@ shard_on_ext(void *user, const struct sipdp_ua_event *ev)
 	if (ev->type != SIPDP_UA_EV_REFRESH_DUE)
 		return;
 	/* RFC 4028 §10: a re-INVITE refresh repeats the session's SDP. */
-	sdp = offer_sdp(w, rule_of(w, SHARD_APP_RULE(ev->app)), SHARD_APP_LOCAL(ev->app), ev->dlg);
+	sdp = offer_sdp(w, rule_of(w, SHARD_APP_RULE(ev->app)), SHARD_APP_LOCAL(ev->app), ev->dlg,
+		false);
 	(void)sipdp_ua_reinvite(w->ua, ev->dlg, SIPDP_STR_NULL,
 		sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp,
 		SHARD_REF_REFRESH, w->now_us);
