@@ -27,6 +27,7 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	const struct sipdp_cfg *cfg = s->cfg;
 	const struct sipdp_shard_params *p = &s->p;
 	struct sipdp_ua_params up = { 0 };
+	struct sipdp_ua_xfer_params xp;
 	struct sipdp_timer_params tp = { 0 };
 	struct sipdp_dp_reasm_params rp = { 0 };
 	struct shard_worker *w;
@@ -90,6 +91,7 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	up.cb.on_incoming = shard_on_incoming;
 	up.cb.on_request = shard_on_request;
 	up.user = w;
+	shard_xfer_params(cfg, &up, &xp);
 	rc = sipdp_ua_create(&up, &w->ua);
 	if (rc != 0)
 		return rc;

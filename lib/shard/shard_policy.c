@@ -192,9 +192,9 @@ sipdp_shard_sdp_expand(const char *tmpl, const char *local_ip, int family, uint6
 
 /* ------------------------------------------------------- UA callbacks */
 
-#define APP_RULE(app)  ((int)((app) >> 8) - 1)
-#define APP_LOCAL(app) ((uint8_t)((app) & 0xff))
-#define APP_MAKE(rule, local) ((((uint64_t)(rule) + 1) << 8) | (local))
+#define APP_RULE(app)  SHARD_APP_RULE(app)
+#define APP_LOCAL(app) SHARD_APP_LOCAL(app)
+#define APP_MAKE(rule, local) SHARD_APP_MAKE(rule, local)
 
 /* The SDP of one call: the same o= line in the 183 and the 200 (one
  * offer/answer), unique per call: worker index and dialog handle. */
@@ -234,6 +234,10 @@ shard_ring_fire(void *arg, const struct sipdp_timer_event *ev)
 	struct shard_worker *w = arg;
 	struct sipdp_ua_dlg_info info;
 
+	if (ev->kind == SHARD_XFER_KIND) {
+		shard_xfer_fire(w, ev);
+		return;
+	}
 	/* A CANCEL during the ring delay ended the dialog: its handle is
 	 * stale now and there is nothing to answer. */
 	if (sipdp_ua_dlg_info(w->ua, ev->user, &info) != 0)
@@ -276,6 +280,8 @@ shard_on_incoming(void *user, const struct sipdp_ua_event *ev)
 	r = &s->cfg->rules[rule];
 	switch (r->action) {
 	case SIPDP_CFG_ACTION_ANSWER:
+		if (shard_xfer_incoming(w, ev, rule))
+			break; /* 420, 421 or 422 */
 		w->st.policy_answer++;
 		(void)sipdp_ua_set_app(w->ua, ev->dlg, APP_MAKE(rule, local_id));
 		if (r->answer.send_180)
@@ -322,8 +328,10 @@ shard_on_request(void *user, const struct sipdp_ua_event *ev)
 	struct sipdp_str sdp = SIPDP_STR_NULL;
 
 	/* An offer in a re-INVITE or UPDATE gets the same answer again. */
-	if ((ev->method == SIPDP_METHOD_INVITE || ev->method == SIPDP_METHOD_UPDATE) &&
-	    ev->msg != NULL && ev->msg->body.len != 0)
+	/* A re-INVITE without one (a session refresh) gets it as our offer
+	 * (RFC 3261 §14.2). */
+	if ((ev->method == SIPDP_METHOD_INVITE ||
+	     (ev->method == SIPDP_METHOD_UPDATE && ev->msg != NULL && ev->msg->body.len != 0)))
 		sdp = call_sdp(w, APP_RULE(ev->app), APP_LOCAL(ev->app), ev->dlg);
 	w->st.in_dialog_200++;
 	(void)sipdp_ua_respond(w->ua, ev->dlg, ev->req, 200, SIPDP_STR_NULL,

@@ -64,6 +64,13 @@ struct shard_local {
 	struct sipdp_str sent_by;  /* unused for now: one Via sent-by per shard */
 };
 
+/* Decisions of shard_xfer.c the UA does not count itself. */
+struct shard_xfer_counts {
+	uint64_t refers_accepted;
+	uint64_t auto_refers, auto_refer_errors, auto_consults;
+	uint64_t sent_420, sent_421, sent_422;
+};
+
 struct shard_worker {
 	struct sipdp_shard_stats st; /* first: own cache lines */
 	struct sipdp_shard *s;
@@ -88,6 +95,7 @@ struct shard_worker {
 	struct rte_ring *tcp_in;     /* control -> this worker: struct shard_tcp_msg; NULL: no TCP */
 	struct rte_ring *tcp_out;    /* this worker -> control */
 	uint32_t *tcp_dead;          /* [SHARD_TCP_DEAD_SZ] closed conn ids, by id & mask */
+	struct shard_xfer_counts xc;
 } __attribute__((aligned(64)));
 
 struct sipdp_shard {
@@ -115,6 +123,26 @@ void shard_on_request(void *user, const struct sipdp_ua_event *ev);
 void shard_ring_fire(void *arg, const struct sipdp_timer_event *ev);
 int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 	const struct sipdp_tsx_dest *src);
+
+/* A dialog's application data: the rule that answered it and the local
+ * address the INVITE reached. */
+#define SHARD_APP_RULE(app)  ((int)((app) >> 8) - 1)
+#define SHARD_APP_LOCAL(app) ((uint8_t)((app) & 0xff))
+#define SHARD_APP_MAKE(rule, local) ((((uint64_t)(rule) + 1) << 8) | (local))
+
+/* shard_xfer.c: per-rule PRACK, session timers, transfer */
+#define SHARD_XFER_KIND   2  /* timer kind on the shard wheel: auto transfer */
+#define SHARD_REF_REFRESH 1  /* req_ref of a session refresh re-INVITE */
+void shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
+	struct sipdp_ua_xfer_params *xp);
+bool shard_xfer_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int rule);
+void shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev);
+void shard_on_confirmed(void *user, const struct sipdp_ua_event *ev);
+void shard_on_answered(void *user, const struct sipdp_ua_event *ev);
+void shard_on_failed(void *user, const struct sipdp_ua_event *ev);
+void shard_on_ext(void *user, const struct sipdp_ua_event *ev);
+void shard_xfer_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
+void shard_xfer_gauges(struct shard_worker *w);
 
 /* shard_ctl.c */
 void shard_telemetry_forget(const struct sipdp_shard *s);

@@ -294,6 +294,7 @@ gauges(struct shard_worker *w)
 	w->st.full_503 = us->full_503 + us->tsx_full;
 	w->st.ua_build_errors = us->build_errors;
 	w->st.ua_rx_bad = us->rx_bad;
+	shard_xfer_gauges(w);
 }
 
 int

@@ -90,7 +90,25 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(tcp_tx)           /* TCP/TLS messages passed to the control lcore */ \
 	X(tcp_tx_drops)     /* worker -> control TCP ring full: transport error */ \
 	X(tcp_closed)       /* connection-closed notices received */ \
-	X(tcp_conn_dead)    /* sends on a closed connection: transport error */
+	X(tcp_conn_dead)    /* sends on a closed connection: transport error */ \
+	X(refers_in)        /* REFERs received (transferee) */ \
+	X(refers_accepted)  /* REFERs answered 202 by the policy */ \
+	X(refers_rejected)  /* REFERs answered >= 300 (603 by policy, 503 table full) */ \
+	X(transfers_ok)     /* transfers that reached a 2xx (either role) */ \
+	X(transfers_failed) /* transfers that ended with a failure (either role) */ \
+	X(notifies_sent)    /* NOTIFYs of REFER subscriptions sent */ \
+	X(replaces_matched) /* INVITEs whose Replaces named one of our calls */ \
+	X(auto_refers)      /* REFERs sent by a rule's auto_transfer */ \
+	X(auto_refer_errors) /* auto transfers not done (target unreachable, no room) */ \
+	X(rel1xx_sent)      /* reliable provisionals sent (RFC 3262) */ \
+	X(prack_received)   /* PRACKs matched to our reliable provisionals */ \
+	X(prack_sent)       /* PRACKs sent (as UAC of a transfer) */ \
+	X(sent_420)         /* INVITEs refused: an option tag we lack */ \
+	X(sent_421)         /* INVITEs refused: the rule requires 100rel */ \
+	X(sent_422)         /* INVITEs refused: Session-Expires below Min-SE */ \
+	X(session_refreshes) /* successful session refreshes (RFC 4028) */ \
+	X(session_expiries) /* calls ended with BYE: session not refreshed */ \
+	X(auto_consults)    /* consultation calls of attended auto transfers */
 
 #define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
 

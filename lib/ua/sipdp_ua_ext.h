@@ -118,6 +118,16 @@ int sipdp_ua_update(struct sipdp_ua *ua, sipdp_handle_t dlg, struct sipdp_str ex
 int sipdp_ua_session_timer(struct sipdp_ua *ua, sipdp_handle_t dlg, uint32_t expires_s,
 			   uint8_t refresher);
 
+/**
+ * UAS: no reliable provisionals for this call although the stack supports
+ * 100rel and the INVITE does too (a per-call "off" policy). From
+ * on_incoming, before any sipdp_ua_ring(). A UAC that requires 100rel is
+ * the application's to refuse (420).
+ * @return 0; -ENOENT; -EINVAL (not a UAS dialog still unanswered, or a
+ *         reliable provisional was already sent).
+ */
+int sipdp_ua_rel100_off(struct sipdp_ua *ua, sipdp_handle_t dlg);
+
 /** Session timer state of a dialog. */
 struct sipdp_ua_session_info {
 	uint32_t expires_s;   /**< interval in force, 0 = no session timer */

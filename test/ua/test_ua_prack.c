@@ -22,6 +22,9 @@
  *    time (-EBUSY), the next gets RSeq + 1.
  *  - cancel_while_2xx_held_gets_487_only: a CANCEL before the PRACK beats
  *    the held 2xx: 200 to the CANCEL, 487, the 2xx never leaves.
+ *  - per_call_rel100_off_sends_plain_1xx: sipdp_ua_rel100_off() on a
+ *    stack that supports 100rel: plain 180, no PRACK, the 2xx at once;
+ *    refused once answered, for a UAC dialog, after a reliable 1xx.
  * Every scenario ends with no dialog, transaction or timer left.
  */
 #include <stdio.h>
@@ -408,6 +411,55 @@ test_cancel_while_held(void)
 	uah_free(net);
 }
 
+
+/* A per-call "off" on a stack that supports 100rel (the appliance's rules):
+ * the UAC supports 100rel, yet the 180 is plain and the 2xx leaves at once;
+ * once a reliable 1xx is out, a call cannot be turned off any more. */
+static void
+test_rel100_off_per_call(void)
+{
+	struct uah_net *net = uah_new();
+	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	sipdp_handle_t ha, hb;
+	uint64_t t0;
+
+	CU_ASSERT_EQUAL_FATAL(uah_invite(a, 1, &ha), 0);
+	uah_settle(net);
+	hb = b->last_incoming;
+	t0 = net->now_us;
+	CU_ASSERT(strstr(uah_nth(net, 0, "INVITE ", 0)->data, "100rel") != NULL);
+	CU_ASSERT_EQUAL(sipdp_ua_rel100_off(b->ua, hb), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_ring(b->ua, hb, 180, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL, t0), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_accept(b->ua, hb, 200, SIPDP_STR_NULL, SIPDP_STR("application/sdp"),
+					SIPDP_STR(sdp), t0), 0);
+	uah_settle(net);
+	CU_ASSERT_EQUAL(uah_count(net, 1, "SIP/2.0 180"), 1);
+	CU_ASSERT(strstr(uah_nth(net, 1, "SIP/2.0 180", 0)->data, "\r\nRSeq: ") == NULL);
+	CU_ASSERT(strstr(uah_nth(net, 1, "SIP/2.0 180", 0)->data, "\r\nRequire: 100rel") == NULL);
+	CU_ASSERT_EQUAL(uah_count(net, 0, "PRACK "), 0);
+	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_ANSWERED), 1);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_out, 0);
+	CU_ASSERT_EQUAL(sipdp_ua_rel100_off(b->ua, hb), -EINVAL); /* answered */
+	CU_ASSERT_EQUAL(sipdp_ua_rel100_off(a->ua, ha), -EINVAL); /* a UAC dialog */
+	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
+	assert_idle(net, t0 + 60 * UAH_SEC);
+	CU_ASSERT_EQUAL(sipdp_ua_rel100_off(b->ua, hb), -ENOENT);
+
+	/* a second call: reliable 183 first, then "off" is refused */
+	CU_ASSERT_EQUAL_FATAL(uah_invite(a, 1, &ha), 0);
+	uah_settle(net);
+	hb = b->last_incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_ring(b->ua, hb, 183, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL,
+				      net->now_us), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_rel100_off(b->ua, hb), -EINVAL);
+	uah_settle(net);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_out, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->prack_in, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_reject(b->ua, hb, 486, SIPDP_STR_NULL, net->now_us), 0);
+	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_free(net);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "reliable_1xx_retransmitted_then_504_at_64t1", test_retransmit_then_504 },
 	{ "final_2xx_held_until_prack", test_2xx_held_until_prack },
@@ -417,6 +469,7 @@ static struct sipdp_test_case cases[] = {
 	{ "offer_in_1xx_answered_in_prack", test_offer_in_1xx },
 	{ "second_reliable_1xx_waits_for_prack", test_second_reliable },
 	{ "cancel_while_2xx_held_gets_487_only", test_cancel_while_held },
+	{ "per_call_rel100_off_sends_plain_1xx", test_rel100_off_per_call },
 	{ NULL, NULL }
 };
 
