@@ -21,6 +21,7 @@
 #define SHARD_SDP_MAX    (SIPDP_CFG_SDP_LEN + 256)
 #define SHARD_IPSTR      48
 #define SHARD_RING_KIND  1     /* timer kind on the shard wheel: ring delay */
+#define SHARD_GEN_KIND   2     /* timer kind on the shard wheel: calls: hold */
 
 /* sipdp_tsx_dest.opaque: how a datagram reached us, so answers leave the
  * same way (VLAN tag as received). */
@@ -69,6 +70,22 @@ struct shard_worker {
 	char sdp[SHARD_SDP_MAX];
 	char contact[SIPDP_CFG_URI_LEN + 64];
 	char sent_by[SHARD_IPSTR + 8];
+	struct shard_gen *gen;       /* calls: generator, NULL without calls: */
+	struct shard_snap *snap;     /* config snapshot read at the top of each loop */
+} __attribute__((aligned(64)));
+
+/* A published configuration: what workers read under QSBR. Aligned to 64
+ * so a dialog's app word holds its address with the rule index in the low
+ * 6 bits (SIPDP_CFG_MAX_RULES is 64). */
+struct shard_snap {
+	const struct sipdp_cfg *cfg;
+	struct sipdp_shard_policy *policy;
+	struct sipdp_cfg *owned;     /* freed with the snapshot (reloads), or NULL */
+	struct shard_snap *retired_next;
+	struct {
+		uint64_t n;          /* answered calls set up under it, live; owning worker writes */
+		char pad[56];
+	} refs[SIPDP_SHARD_MAX_WORKERS];
 } __attribute__((aligned(64)));
 
 struct sipdp_shard {
@@ -87,6 +104,9 @@ struct sipdp_shard {
 	atomic_bool draining;
 	atomic_bool stop;
 	bool launched;
+	struct shard_snap *snap;     /* current snapshot (rcu_assign_pointer) */
+	struct shard_snap *retired;  /* replaced, waiting for their calls to end */
+	uint64_t reloads_ok, reloads_failed;
 };
 
 /* shard_policy.c: UA callbacks */
@@ -95,6 +115,33 @@ void shard_on_request(void *user, const struct sipdp_ua_event *ev);
 void shard_ring_fire(void *arg, const struct sipdp_timer_event *ev);
 int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 	const struct sipdp_tsx_dest *src);
+
+/* shard_gen.c: the calls: generator and dialog ends */
+int shard_gen_poll(struct shard_worker *w, uint64_t tsc);
+void shard_gen_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
+void shard_on_answered(void *user, const struct sipdp_ua_event *ev);
+void shard_on_failed(void *user, const struct sipdp_ua_event *ev);
+void shard_on_terminated(void *user, const struct sipdp_ua_event *ev);
+/* shard_gen_create.c */
+int shard_gen_create(struct shard_worker *w);
+void shard_gen_destroy(struct shard_worker *w);
+void shard_gen_forget(const struct sipdp_shard *s);
+/* shard_reload.c */
+int shard_snap_create(struct sipdp_shard *s, const struct sipdp_cfg *cfg, struct shard_snap **out);
+void shard_snap_destroy(struct shard_snap *snap);
+void shard_reload_reclaim(struct sipdp_shard *s, bool all);
+
+/* The app word of a dialog. A generated call: bit 63 and the time its
+ * INVITE left (us). An answered UAS call: its snapshot | rule index, the
+ * local address index in bits 48..55 (user-space pointers fit in 48 bits,
+ * checked when the snapshot is made). 0: nothing to keep. */
+#define SHARD_APP_GEN         (1ull << 63)
+#define SHARD_APP_GEN_T(app)  ((app) & ((1ull << 56) - 1))
+#define SHARD_APP_SNAP(app)   ((struct shard_snap *)(uintptr_t)((app) & 0xffffffffffc0ull))
+#define SHARD_APP_RULE(app)   ((int)((app) & 0x3f))
+#define SHARD_APP_LOCAL(app)  ((uint8_t)((app) >> 48))
+#define SHARD_APP_MAKE(snap, rule, local) \
+	((uint64_t)(uintptr_t)(snap) | (uint64_t)(rule) | ((uint64_t)(local) << 48))
 
 /* shard_ctl.c */
 void shard_telemetry_forget(const struct sipdp_shard *s);
