@@ -206,10 +206,8 @@ sipdp_shard_calls_summary(const struct sipdp_shard_calls *c, char *buf, size_t c
 	for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS && c->status[k] != 0; k++) {
 		if (n < 0 || (size_t)n >= cap)
 			break;
-		n += snprintf(buf + n, cap - (size_t)n, "%s%ux%" PRIu64, k == 0 ? " failures:" : "",
+		n += snprintf(buf + n, cap - (size_t)n, "%s%ux%" PRIu64, k == 0 ? " failures: " : " ",
 			c->status[k], c->status_count[k]);
-		if (n >= 0 && (size_t)n < cap && k + 1 < SIPDP_SHARD_GEN_STATUS && c->status[k + 1])
-			n += snprintf(buf + n, cap - (size_t)n, " ");
 	}
 	return n;
 }
