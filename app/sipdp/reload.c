@@ -67,6 +67,16 @@ first_error(const struct sipdp_cfg_errors *errs, const char *path, const char *w
 	free(buf);
 }
 
+/* DPDK 22.11 telemetry strings hold 127 characters: the file's directory
+ * would take most of them (the log line names the full path). */
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s != NULL ? s + 1 : path;
+}
+
 static int
 reload_run(char *err, size_t cap)
 {
@@ -81,18 +91,19 @@ reload_run(char *err, size_t cap)
 	}
 	rc = sipdp_cfg_load_file(rl.path, &next, errs);
 	if (rc != 0) {
-		first_error(errs, rl.path, "", err, cap);
+		first_error(errs, base_name(rl.path), "", err, cap);
 		goto out;
 	}
 	memset(errs, 0, sizeof(*errs));
 	rc = sipdp_cfg_reload_check(rl.boot, next, errs);
 	if (rc != 0) {
-		first_error(errs, rl.path, "needs a restart: ", err, cap);
+		first_error(errs, base_name(rl.path), "", err, cap);
 		goto out;
 	}
 	rc = sipdp_shard_reload(rl.shard, next);
 	if (rc != 0) {
-		snprintf(err, cap, "%s: policy does not compile: %s", rl.path, strerror(-rc));
+		snprintf(err, cap, "%s: policy does not compile: %s", base_name(rl.path),
+			strerror(-rc));
 		goto out;
 	}
 	next = NULL; /* the shard owns it now */
@@ -122,8 +133,8 @@ sipdp_app_reload_poll(bool hup)
 		printf("sipdp: reload (%s): ok: %s, %u policy rule(s)\n", hup ? "SIGHUP" : "ctl",
 			rl.path, c->nb_rules);
 	} else {
-		printf("sipdp: reload (%s) refused, nothing changed: %s\n", hup ? "SIGHUP" : "ctl",
-			rl.err);
+		printf("sipdp: reload (%s) of %s refused, nothing changed: %s\n",
+			hup ? "SIGHUP" : "ctl", rl.path, rl.err);
 	}
 	fflush(stdout);
 	rl.rc = rc;
