@@ -121,6 +121,8 @@ live_add(struct shard_worker *w, int d)
 		return;
 	g->live = d > 0 ? g->live + 1 : g->live - 1;
 	__atomic_store_n(&w->st.gen_live, g->live, __ATOMIC_RELAXED);
+	if (g->live == 0 && g->stopped)
+		__atomic_store_n(&g->done_us, w->now_us, __ATOMIC_RELAXED);
 }
 
 /* Start one call. @return 0, or -ENOSPC when a table was full. */
@@ -171,13 +173,16 @@ shard_gen_poll(struct shard_worker *w, uint64_t tsc)
 	if (SIPDP_UNLIKELY(g->last_tsc == 0)) {
 		/* First loop: the run starts now, with a full bucket of one. */
 		g->last_tsc = tsc;
+		g->first_us = w->now_us;
 		g->tokens = w->s->tsc_hz;
 		if (g->duration_s != 0)
 			g->end_tsc = tsc + (uint64_t)g->duration_s * w->s->tsc_hz;
 	}
 	if (g->started >= g->quota || (g->end_tsc != 0 && tsc >= g->end_tsc) ||
 	    atomic_load_explicit(&w->s->draining, memory_order_relaxed)) {
-		g->stopped = true;
+		if (g->live == 0)
+			__atomic_store_n(&g->done_us, w->now_us, __ATOMIC_RELAXED);
+		__atomic_store_n(&g->stopped, true, __ATOMIC_RELEASE);
 		return 0;
 	}
 	/* Token bucket: rate_w calls per second, one token = tsc_hz units.

@@ -29,6 +29,7 @@ struct shard_gen {
 	uint32_t hold_ms;
 	uint32_t max_live;              /* this worker's share of max_concurrent, 0: none */
 	uint64_t live;
+	uint64_t first_us, done_us;     /* first loop of the run; stopped with no call left */
 	bool stopped;
 	/* report */
 	uint16_t status[SIPDP_SHARD_GEN_STATUS];

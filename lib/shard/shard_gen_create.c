@@ -151,6 +151,8 @@ sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls *c)
 	h = calloc(1, sizeof(*h));
 	if (h == NULL)
 		return -ENOMEM;
+	uint64_t first = UINT64_MAX, last = 0;
+
 	c->done = true;
 	for (uint16_t i = 0; i < s->nb_workers; i++) {
 		const struct shard_worker *w = s->w[i];
@@ -166,8 +168,15 @@ sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls *c)
 		c->live += live;
 		if (g == NULL)
 			continue;
-		if (!__atomic_load_n(&g->stopped, __ATOMIC_RELAXED) || live != 0)
+		if (!__atomic_load_n(&g->stopped, __ATOMIC_ACQUIRE) || live != 0)
 			c->done = false;
+		uint64_t f = __atomic_load_n(&g->first_us, __ATOMIC_RELAXED);
+		uint64_t e = __atomic_load_n(&g->done_us, __ATOMIC_RELAXED);
+
+		if (f != 0 && f < first)
+			first = f;
+		if (e > last)
+			last = e;
 		sipdp_shard_hist_merge(h, &g->setup);
 		c->status_other += __atomic_load_n(&g->status_other, __ATOMIC_RELAXED);
 		for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS; k++) {
@@ -188,6 +197,8 @@ sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls *c)
 			c->status_count[j] += cnt;
 		}
 	}
+	if (c->done && first != UINT64_MAX && last > first)
+		c->run_us = last - first;
 	c->setup_p50_us = sipdp_shard_hist_percentile(h, 500);
 	c->setup_p99_us = sipdp_shard_hist_percentile(h, 990);
 	free(h);
@@ -203,6 +214,10 @@ sipdp_shard_calls_summary(const struct sipdp_shard_calls *c, char *buf, size_t c
 		c->setup_p50_us / 1000, c->setup_p50_us % 1000, c->setup_p99_us / 1000,
 		c->setup_p99_us % 1000);
 
+	if (c->run_us != 0 && n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, " in %" PRIu64 ".%03" PRIu64 " s, %" PRIu64
+			" answered/s", c->run_us / 1000000, c->run_us / 1000 % 1000,
+			c->answered * 1000000 / c->run_us);
 	for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS && c->status[k] != 0; k++) {
 		if (n < 0 || (size_t)n >= cap)
 			break;
@@ -242,6 +257,7 @@ tel_calls(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "live", c.live);
 	rte_tel_data_add_dict_u64(d, "setup_p50_us", c.setup_p50_us);
 	rte_tel_data_add_dict_u64(d, "setup_p99_us", c.setup_p99_us);
+	rte_tel_data_add_dict_u64(d, "run_us", c.run_us);
 	st = rte_tel_data_alloc();
 	if (st == NULL)
 		return -ENOMEM;

@@ -286,6 +286,7 @@ struct sipdp_shard_calls {
 	bool done;                      /**< every worker made its share and has no call left */
 	uint64_t attempted, answered, failed, not_started, byes, live;
 	uint64_t setup_p50_us, setup_p99_us; /**< INVITE sent -> 2xx received */
+	uint64_t run_us;                /**< when done: first INVITE to last call ended */
 	uint16_t status[SIPDP_SHARD_GEN_STATUS]; /**< failure statuses seen (0: unused) */
 	uint64_t status_count[SIPDP_SHARD_GEN_STATUS];
 	uint64_t status_other;          /**< failures with a status not in the table */
@@ -296,7 +297,8 @@ int sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls 
 
 /**
  * One line for the log: "calls: attempted N answered N failed N not_started N
- * p50 X ms p99 Y ms" (+ " failures: 486x3 408x1" when any). @return its length.
+ * p50 X ms p99 Y ms" (+ " in S s, R answered/s" once done, + " failures: 486x3
+ * 408x1" when any). @return its length.
  */
 int sipdp_shard_calls_summary(const struct sipdp_shard_calls *c, char *buf, size_t cap);
 

@@ -9,7 +9,7 @@
  *  - next hop of the target: IPv4 and bracketed IPv6 literals, default
  *    port 5060, an explicit port; a host name is -ENOTSUP (no DNS on the
  *    data path), a non-SIP URI -EINVAL
- *  - the summary line's exact text, failures by status included
+ *  - the summary line's exact text, run time, rate and failures by status included
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -140,6 +140,10 @@ test_summary_line(void)
 	sipdp_shard_calls_summary(&c, buf, sizeof(buf));
 	CU_ASSERT_STRING_EQUAL(buf, "calls: attempted 2000 answered 1996 failed 4 not_started 0 "
 		"p50 1.152 ms p99 20.480 ms failures: 486x3 408x1");
+	c.run_us = 10012345;
+	sipdp_shard_calls_summary(&c, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "calls: attempted 2000 answered 1996 failed 4 not_started 0 "
+		"p50 1.152 ms p99 20.480 ms in 10.012 s, 199 answered/s failures: 486x3 408x1");
 }
 
 static struct sipdp_test_case cases[] = {
