@@ -14,7 +14,7 @@ sys_started=1
 sys_sipp uas -sn uas -i 192.0.2.2 -p 5060 -m 2000 -timeout 100s &
 sipp_job=$!
 sleep 1
-"$lab" start "$root/test/system/configs/calls-2000.yaml" || { echo "FAIL sipdp did not start"; exit 1; }
+"$lab" start "$root/test/system/configs/${CALLS_CONFIG:-calls-2000.yaml}" || { echo "FAIL sipdp did not start"; exit 1; }
 
 # 2,000 calls at 200/s plus the 1 s hold: about 11 s; bounded at 60 s.
 done=0
@@ -34,6 +34,14 @@ check "0 calls failed" '[ "$(get failed)" = 0 ]'
 check "0 calls not started" '[ "$(get not_started)" = 0 ]'
 check "2000 BYEs sent" '[ "$(get byes)" = 2000 ]'
 check "setup time measured" '[ "$(get setup_p50_us)" -gt 0 ] && [ "$(get setup_p99_us)" -ge "$(get setup_p50_us)" ]'
+if [ -n "${CALLS_WORKERS:-}" ]; then
+	sys_tel /sipdp/stats >"$work/stats.json"
+	for i in $(seq 0 $((CALLS_WORKERS - 1))); do
+		n=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["worker"+sys.argv[2]]["gen_answered"])' "$work/stats.json" "$i")
+		echo "worker$i answered $n"
+		check "worker$i made its share (1000)" '[ "$n" = 1000 ]'
+	done
+fi
 check "summary line in the log" 'grep -q "calls: attempted 2000 answered 2000 failed 0 not_started 0 p50" "$(sys_log)"'
 grep "calls: attempted" "$(sys_log)" || true
 check "sipp exit 0" '[ "$(cat "$work/uas.rc")" = 0 ]'
