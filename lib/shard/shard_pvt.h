@@ -91,7 +91,8 @@ struct shard_snap {
 struct sipdp_shard {
 	const struct sipdp_cfg *cfg;
 	struct sipdp_shard_params p;
-	struct sipdp_shard_policy *policy;
+	struct sipdp_shard_policy *policy; /* the boot config's; workers use w->snap
+					    (which follows reloads) */
 	uint16_t nb_workers;
 	uint16_t nb_local;
 	struct shard_local local[SIPDP_DP_MAX_LOCAL];
