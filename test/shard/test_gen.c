@@ -10,11 +10,16 @@
  *    port 5060, an explicit port; a host name is -ENOTSUP (no DNS on the
  *    data path), a non-SIP URI -EINVAL
  *  - the summary line's exact text, run time, rate and failures by status included
+ *  - the dialog app word: a rule word (snapshot | rule | local), a generated
+ *    call's and an attended transfer's consultation are told apart, each
+ *    giving back what was put in (the consultation's call handle included)
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
+#include "shard_pvt.h"
+#include "sipdp_pool.h"
 #include "sipdp_shard.h"
 #include "sipdp_test.h"
 
@@ -146,6 +151,33 @@ test_summary_line(void)
 		"p50 1.152 ms p99 20.480 ms in 10.012 s, 199 answered/s failures: 486x3 408x1");
 }
 
+static void
+test_app_word_kinds(void)
+{
+	static struct shard_snap snap; /* aligned(64) by its type */
+	uint64_t rule = SHARD_APP_MAKE(&snap, 63, 7);
+	uint64_t gen = SHARD_APP_GEN | SHARD_APP_GEN_T(123456789ull);
+	sipdp_handle_t dlg = sipdp_handle_make(4095, 0x3fffffffu);
+	uint64_t consult = SHARD_APP_CONSULT_MAKE(dlg);
+
+	CU_ASSERT_TRUE(SHARD_APP_IS_RULE(rule));
+	CU_ASSERT_PTR_EQUAL(SHARD_APP_SNAP(rule), &snap);
+	CU_ASSERT_EQUAL(SHARD_APP_RULE(rule), 63);
+	CU_ASSERT_EQUAL(SHARD_APP_LOCAL(rule), 7);
+	CU_ASSERT_EQUAL(rule & (SHARD_APP_GEN | SHARD_APP_CONSULT), 0);
+
+	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(gen));
+	CU_ASSERT_EQUAL(gen & SHARD_APP_CONSULT, 0);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_T(gen), 123456789ull);
+
+	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(consult));
+	CU_ASSERT_EQUAL(consult & SHARD_APP_GEN, 0);
+	CU_ASSERT_NOT_EQUAL(consult & SHARD_APP_CONSULT, 0);
+	CU_ASSERT_EQUAL(SHARD_APP_CONSULT_DLG(consult), dlg);
+
+	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(0));
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "hist_small_values_exact", test_hist_small_values_exact },
 	{ "hist_buckets_at_most_one_eighth_low", test_hist_buckets_at_most_one_eighth_low },
@@ -153,6 +185,7 @@ static struct sipdp_test_case cases[] = {
 	{ "hist_merge_equals_one_histogram", test_hist_merge_equals_one_histogram },
 	{ "dest_from_target", test_dest_from_target },
 	{ "summary_line", test_summary_line },
+	{ "app_word_kinds", test_app_word_kinds },
 	{ NULL, NULL }
 };
 
