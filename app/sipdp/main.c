@@ -39,6 +39,7 @@
 #include "sipdp_cfg.h"
 #include "sipdp_dp.h"
 #include "sipdp_shard.h"
+#include "app_ext.h"
 
 #define APP_LOG(lvl, ...) RTE_LOG(lvl, USER1, "sipdp: " __VA_ARGS__)
 
@@ -48,11 +49,19 @@
 
 /* The one piece of global state: a signal handler can reach nothing else. */
 static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_hup; /* SIGHUP: reload the config */
 
 static void
 on_signal(int sig)
 {
 	got_signal = sig;
+}
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	got_hup = 1;
 }
 
 struct app {
@@ -68,6 +77,7 @@ struct app {
 	struct sipdp_dp_neigh *neigh;
 	struct sipdp_dp_ksend *ks;
 	struct sipdp_shard *shard;
+	bool exit_when_done;  /* --exit-when-done: stop once calls: is done */
 };
 
 static uint64_t
@@ -372,13 +382,24 @@ app_cleanup(struct app *a)
 static void
 control_loop(struct app *a)
 {
-	uint64_t drain_until = 0;
+	uint64_t drain_until = 0, next_calls = 0;
 	unsigned idle = 0;
+	bool calls_done = false;
 
 	for (;;) {
-		if (got_signal && drain_until == 0) {
-			printf("sipdp: signal %d: draining (new INVITEs get 503, up to %d s)\n",
-				(int)got_signal, DRAIN_MAX_S);
+		if (got_hup) {
+			got_hup = 0;
+			(void)sipdp_app_reload_poll(true);
+		} else {
+			(void)sipdp_app_reload_poll(false);
+		}
+		if (!calls_done && mono_ms() >= next_calls) {
+			next_calls = mono_ms() + 100;
+			calls_done = sipdp_app_calls_poll(a->shard);
+		}
+		if (((calls_done && a->exit_when_done) || got_signal) && drain_until == 0) {
+			printf("sipdp: %s %d: draining (new INVITEs get 503, up to %d s)\n",
+				got_signal ? "signal" : "calls done, exit", (int)got_signal, DRAIN_MAX_S);
 			fflush(stdout);
 			sipdp_shard_drain(a->shard);
 			drain_until = mono_ms() + DRAIN_MAX_S * 1000;
@@ -468,6 +489,8 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	/* lib/ctl: OpenSSL writes with write(); a peer's reset must not kill us. */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, on_hup);
+	a.exit_when_done = args.exit_when_done;
 	urcu_qsbr_register_thread();
 	if ((rc = classifier_fill(&a)) != 0 || (rc = pools_create(&a)) != 0 ||
 	    (rc = port_up(&a)) != 0 || (rc = tap_up(&a)) != 0 || (rc = neigh_up(&a)) != 0)
@@ -502,12 +525,19 @@ main(int argc, char **argv)
 	rc = sipdp_shard_telemetry_register(a.shard);
 	if (rc != 0)
 		APP_LOG(WARNING, "telemetry commands: %s\n", strerror(-rc));
+	rc = sipdp_app_reload_init(a.shard, args.config, a.cfg);
+	if (rc == 0)
+		rc = sipdp_shard_calls_telemetry_register(a.shard);
+	if (rc != 0)
+		APP_LOG(WARNING, "telemetry commands (reload, calls): %s\n", strerror(-rc));
 	rc = sipdp_shard_launch(a.shard);
 	if (rc != 0)
 		goto out_rcu;
 	ready_line(&a);
 	control_loop(&a);
 	sipdp_shard_stop(a.shard);
+	sipdp_app_reload_fini();
+	sipdp_app_calls_final(a.shard);
 	printf("sipdp: stopped; final counters:\n");
 	sipdp_shard_stats_print(a.shard, stdout);
 	sipdp_shard_tcp_print(a.shard, stdout);

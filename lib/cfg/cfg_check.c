@@ -20,7 +20,8 @@ cfg_usage(FILE *err, const char *prog, const char *why, const char *arg)
 	fprintf(err, "usage: %s [EAL options] -- --config FILE [--check [-v]]\n"
 		"  --config FILE  the YAML configuration (docs/configuration.md)\n"
 		"  --check        validate FILE, print every error, exit 0 (valid) or 1\n"
-		"  -v, --verbose  with --check: print the effective configuration\n",
+		"  -v, --verbose  with --check: print the effective configuration\n"
+		"  --exit-when-done  stop once the calls: section made all its calls\n",
 		prog);
 	return -EINVAL;
 }
@@ -44,6 +45,8 @@ sipdp_cfg_args_parse(int argc, char *const argv[], struct sipdp_cfg_args *args, 
 			args->check = true;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			args->verbose = true;
+		} else if (strcmp(a, "--exit-when-done") == 0) {
+			args->exit_when_done = true;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			cfg_usage(err, prog, NULL, NULL);
 			return -ECANCELED;

@@ -406,13 +406,14 @@ struct sipdp_cfg_args {
 	const char *config;             /**< --config FILE (points into argv) */
 	bool check;                     /**< --check: validate and exit */
 	bool verbose;                   /**< -v / --verbose */
+	bool exit_when_done;            /**< --exit-when-done: stop once calls: is done */
 };
 
 /**
  * Parse sipdp's own options, after rte_eal_init() consumed the EAL ones:
  * pass (argc - ret, argv + ret). argv[0] is skipped (DPDK puts the program
  * name there). Accepts `--config FILE`, `--config=FILE`, `--check`,
- * `-v`/`--verbose`, `-h`/`--help`. Uses no global state (no getopt).
+ * `-v`/`--verbose`, `--exit-when-done`, `-h`/`--help`. Uses no global state (no getopt).
  *
  * @param err  where usage and problems are printed; NULL: silent.
  * @return 0; -EINVAL (unknown option, --config missing or without a file;

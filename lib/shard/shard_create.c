@@ -90,9 +90,15 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	up.send = shard_send;
 	up.cb.on_incoming = shard_on_incoming;
 	up.cb.on_request = shard_on_request;
+	up.cb.on_answered = shard_on_answered;
+	up.cb.on_failed = shard_on_failed;
+	up.cb.on_terminated = shard_on_terminated;
 	up.user = w;
 	shard_xfer_params(cfg, &up, &xp);
 	rc = sipdp_ua_create(&up, &w->ua);
+	if (rc != 0)
+		return rc;
+	rc = shard_gen_create(w);
 	if (rc != 0)
 		return rc;
 
@@ -135,6 +141,9 @@ sipdp_shard_create(const struct sipdp_shard_params *params, struct sipdp_shard *
 	for (uint16_t i = 0; i < s->nb_local; i++)
 		ip_text(&params->cls->local[i], s->local[i].ip, sizeof(s->local[i].ip));
 	rc = sipdp_shard_policy_create(cfg, &s->policy);
+	if (rc != 0)
+		goto fail;
+	rc = shard_snap_create(s, cfg, &s->snap);
 	if (rc != 0)
 		goto fail;
 	for (uint16_t i = 0; i < s->nb_workers; i++) {
@@ -222,6 +231,7 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 		sipdp_shard_stop(s);
 	shard_telemetry_forget(s);
 	shard_tcp_destroy(s);
+	shard_gen_forget(s);
 	for (uint16_t a = 0; a < SIPDP_SHARD_MAX_WORKERS; a++)
 		for (uint16_t b = 0; b < SIPDP_SHARD_MAX_WORKERS; b++)
 			drain_ring(s->ring[a][b], true);
@@ -237,9 +247,12 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 		sipdp_timer_destroy(w->wheel);
 		sipdp_dp_reasm_destroy(w->reasm);
 		free(w->msg);
+		shard_gen_destroy(w);
 		rte_free(w);
 	}
 	sipdp_shard_policy_destroy(s->policy);
+	shard_reload_reclaim(s, true);
+	shard_snap_destroy(s->snap);
 	free(s);
 }
 

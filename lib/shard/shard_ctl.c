@@ -52,6 +52,8 @@ sipdp_shard_control_poll(struct sipdp_shard *s)
 	}
 	work += shard_tcp_control_poll(s);
 	s->ctl_iter++;
+	if (s->retired != NULL && (s->ctl_iter & 1023) == 0)
+		shard_reload_reclaim(s, false);
 	urcu_qsbr_quiescent_state();
 	return work;
 }
@@ -187,6 +189,8 @@ sipdp_shard_stats_print(const struct sipdp_shard *s, FILE *f)
 
 	sipdp_shard_stats_total(s, &st);
 	stats_walk(&st, print_one, &c);
+	fprintf(f, "reloads_ok %" PRIu64 "\nreloads_failed %" PRIu64 "\n", s->reloads_ok,
+		s->reloads_failed);
 	for (uint16_t i = 0; i < s->nb_workers; i++) {
 		snprintf(prefix, sizeof(prefix), "worker%u.", i);
 		c.prefix = prefix;
@@ -242,6 +246,9 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		return 0;
 	}
 	rte_tel_data_add_dict_u64(d, "workers", s->nb_workers);
+	rte_tel_data_add_dict_u64(d, "reloads_ok", __atomic_load_n(&s->reloads_ok, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "reloads_failed",
+		__atomic_load_n(&s->reloads_failed, __ATOMIC_RELAXED));
 	sipdp_shard_stats_total(s, &st);
 	struct rte_tel_data *t = rte_tel_data_alloc();
 	if (t == NULL)

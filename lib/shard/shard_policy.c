@@ -192,23 +192,28 @@ sipdp_shard_sdp_expand(const char *tmpl, const char *local_ip, int family, uint6
 
 /* ------------------------------------------------------- UA callbacks */
 
-#define APP_RULE(app)  SHARD_APP_RULE(app)
-#define APP_LOCAL(app) SHARD_APP_LOCAL(app)
-#define APP_MAKE(rule, local) SHARD_APP_MAKE(rule, local)
+/* The snapshot a dialog's app word names, or NULL when it names none (a
+ * generated call, a consultation, nothing). */
+static const struct shard_snap *
+app_snap(uint64_t app)
+{
+	return SHARD_APP_IS_RULE(app) ? SHARD_APP_SNAP(app) : NULL;
+}
 
 /* The SDP of one call: the same o= line in the 183 and the 200 (one
  * offer/answer), unique per call: worker index and dialog handle. */
 static struct sipdp_str
-call_sdp(struct shard_worker *w, int rule, uint8_t local_id, sipdp_handle_t dlg)
+call_sdp(struct shard_worker *w, const struct shard_snap *snap, int rule, uint8_t local_id,
+	sipdp_handle_t dlg)
 {
 	const struct sipdp_cfg_rule *r;
 	const struct sipdp_shard *s = w->s;
 	uint64_t sid;
 	int n;
 
-	if (rule < 0 || rule >= s->cfg->nb_rules)
+	if (snap == NULL || rule < 0 || rule >= snap->cfg->nb_rules)
 		return SIPDP_STR_NULL;
-	r = &s->cfg->rules[rule];
+	r = &snap->cfg->rules[rule];
 	if (r->answer.sdp[0] == 0)
 		return SIPDP_STR_NULL;
 	if (local_id >= s->nb_local)
@@ -220,9 +225,10 @@ call_sdp(struct shard_worker *w, int rule, uint8_t local_id, sipdp_handle_t dlg)
 }
 
 static void
-answer_now(struct shard_worker *w, sipdp_handle_t dlg, int rule, uint8_t local_id)
+answer_now(struct shard_worker *w, sipdp_handle_t dlg, const struct shard_snap *snap, int rule,
+	uint8_t local_id)
 {
-	struct sipdp_str sdp = call_sdp(w, rule, local_id, dlg);
+	struct sipdp_str sdp = call_sdp(w, snap, rule, local_id, dlg);
 
 	(void)sipdp_ua_accept(w->ua, dlg, 200, SIPDP_STR_NULL,
 		sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp, w->now_us);
@@ -238,19 +244,24 @@ shard_ring_fire(void *arg, const struct sipdp_timer_event *ev)
 		shard_xfer_fire(w, ev);
 		return;
 	}
+	if (ev->kind == SHARD_GEN_KIND) {
+		shard_gen_fire(w, ev);
+		return;
+	}
 	/* A CANCEL during the ring delay ended the dialog: its handle is
 	 * stale now and there is nothing to answer. */
 	if (sipdp_ua_dlg_info(w->ua, ev->user, &info) != 0)
 		return;
-	answer_now(w, ev->user, APP_RULE(info.app), APP_LOCAL(info.app));
+	answer_now(w, ev->user, app_snap(info.app), SHARD_APP_RULE(info.app),
+		SHARD_APP_LOCAL(info.app));
 }
 
 static void
 reject(struct shard_worker *w, sipdp_handle_t dlg, int rule)
 {
-	const struct shard_rule *r = &w->s->policy->rules[rule];
+	const struct shard_rule *r = &w->snap->policy->rules[rule];
 
-	(void)sipdp_ua_reject(w->ua, dlg, w->s->cfg->rules[rule].reject.code,
+	(void)sipdp_ua_reject(w->ua, dlg, w->snap->cfg->rules[rule].reject.code,
 		sipdp_str_make(r->extra, r->extra_len), w->now_us);
 }
 
@@ -271,24 +282,29 @@ shard_on_incoming(void *user, const struct sipdp_ua_event *ev)
 		return;
 	}
 	if (rule == -2 && ev->src != NULL) /* not seen before the UA: match now */
-		rule = sipdp_shard_policy_match(s->policy, ev->msg, ev->src->family, ev->src->addr);
+		rule = sipdp_shard_policy_match(w->snap->policy, ev->msg, ev->src->family,
+			ev->src->addr);
 	if (rule < 0) {
 		w->st.policy_404++;
 		(void)sipdp_ua_reject(w->ua, ev->dlg, 404, SIPDP_STR_NULL, w->now_us);
 		return;
 	}
-	r = &s->cfg->rules[rule];
+	r = &w->snap->cfg->rules[rule];
 	switch (r->action) {
 	case SIPDP_CFG_ACTION_ANSWER:
 		if (shard_xfer_incoming(w, ev, rule))
 			break; /* 420, 421 or 422 */
 		w->st.policy_answer++;
-		(void)sipdp_ua_set_app(w->ua, ev->dlg, APP_MAKE(rule, local_id));
+		/* The call keeps the rule it was set up with: a reload leaves
+		 * this snapshot alive until shard_on_terminated drops the ref. */
+		if (sipdp_ua_set_app(w->ua, ev->dlg, SHARD_APP_MAKE(w->snap, rule, local_id)) == 0)
+			__atomic_store_n(&w->snap->refs[w->idx].n, w->snap->refs[w->idx].n + 1,
+				__ATOMIC_RELAXED);
 		if (r->answer.send_180)
 			(void)sipdp_ua_ring(w->ua, ev->dlg, 180, SIPDP_STR_NULL, SIPDP_STR_NULL,
 				SIPDP_STR_NULL, w->now_us);
 		if (r->answer.send_183) {
-			struct sipdp_str sdp = call_sdp(w, rule, local_id, ev->dlg);
+			struct sipdp_str sdp = call_sdp(w, w->snap, rule, local_id, ev->dlg);
 
 			(void)sipdp_ua_ring(w->ua, ev->dlg, 183, SIPDP_STR_NULL,
 				sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp,
@@ -300,7 +316,7 @@ shard_on_incoming(void *user, const struct sipdp_ua_event *ev)
 		if (r->answer.ring_ms == 0 ||
 		    sipdp_timer_start(w->wheel, w->now_us + (uint64_t)r->answer.ring_ms * 1000,
 			    ev->dlg, SHARD_RING_KIND, NULL) != 0)
-			answer_now(w, ev->dlg, rule, local_id);
+			answer_now(w, ev->dlg, w->snap, rule, local_id);
 		break;
 	case SIPDP_CFG_ACTION_REJECT:
 		w->st.policy_reject++;
@@ -309,7 +325,7 @@ shard_on_incoming(void *user, const struct sipdp_ua_event *ev)
 	case SIPDP_CFG_ACTION_REDIRECT:
 		w->st.policy_redirect++;
 		(void)sipdp_ua_redirect(w->ua, ev->dlg, r->redirect.code,
-			sipdp_str_cstr(s->policy->rules[rule].contact), w->now_us);
+			sipdp_str_cstr(w->snap->policy->rules[rule].contact), w->now_us);
 		break;
 	default:
 		/* drop is decided before the UA sees the INVITE
@@ -332,10 +348,27 @@ shard_on_request(void *user, const struct sipdp_ua_event *ev)
 	 * (RFC 3261 §14.2). */
 	if ((ev->method == SIPDP_METHOD_INVITE ||
 	     (ev->method == SIPDP_METHOD_UPDATE && ev->msg != NULL && ev->msg->body.len != 0)))
-		sdp = call_sdp(w, APP_RULE(ev->app), APP_LOCAL(ev->app), ev->dlg);
+		sdp = call_sdp(w, app_snap(ev->app), SHARD_APP_RULE(ev->app),
+			SHARD_APP_LOCAL(ev->app), ev->dlg);
 	w->st.in_dialog_200++;
 	(void)sipdp_ua_respond(w->ua, ev->dlg, ev->req, 200, SIPDP_STR_NULL,
 		sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp, w->now_us);
+}
+
+/* A final answer to one of our INVITEs: the generator's calls and the
+ * transfer policy's consultations each look at their own app words. */
+void
+shard_on_answered(void *user, const struct sipdp_ua_event *ev)
+{
+	shard_gen_answered(user, ev);
+	shard_xfer_answered(user, ev);
+}
+
+void
+shard_on_failed(void *user, const struct sipdp_ua_event *ev)
+{
+	shard_gen_failed(user, ev);
+	shard_xfer_failed(user, ev);
 }
 
 int
@@ -351,8 +384,8 @@ shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 	if (sipdp_msg_parse(w->msg, rx->payload, rx->len, 0) <= 0 ||
 	    sipdp_msg_to(w->msg, &to) != 0 || to.tag.p != NULL)
 		return 0;
-	rule = sipdp_shard_policy_match(w->s->policy, w->msg, src->family, src->addr);
-	if (rule >= 0 && w->s->cfg->rules[rule].action == SIPDP_CFG_ACTION_DROP &&
+	rule = sipdp_shard_policy_match(w->snap->policy, w->msg, src->family, src->addr);
+	if (rule >= 0 && w->snap->cfg->rules[rule].action == SIPDP_CFG_ACTION_DROP &&
 	    !atomic_load_explicit(&w->s->draining, memory_order_relaxed)) {
 		w->st.policy_drop++;
 		return 1;

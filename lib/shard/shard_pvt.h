@@ -23,6 +23,7 @@
 #define SHARD_RING_KIND  1     /* timer kind on the shard wheel: ring delay */
 #define SHARD_TCP_RING_SZ 4096 /* control <-> worker, SIP over TCP/TLS, each way */
 #define SHARD_TCP_DEAD_SZ 1024 /* recently closed connection ids per worker (power of 2) */
+#define SHARD_GEN_KIND   3     /* timer kind on the shard wheel: calls: hold */
 
 /* One SIP message over TCP/TLS between the control lcore and a worker
  * (shard_tcp.c, shard_tcp_ctl.c). m NULL: connection conn_id closed. */
@@ -96,12 +97,29 @@ struct shard_worker {
 	struct rte_ring *tcp_out;    /* this worker -> control */
 	uint32_t *tcp_dead;          /* [SHARD_TCP_DEAD_SZ] closed conn ids, by id & mask */
 	struct shard_xfer_counts xc;
+	struct shard_gen *gen;       /* calls: generator, NULL without calls: */
+	struct shard_snap *snap;     /* config snapshot read at the top of each loop */
+} __attribute__((aligned(64)));
+
+/* A published configuration: what workers read under QSBR. Aligned to 64
+ * so a dialog's app word holds its address with the rule index in the low
+ * 6 bits (SIPDP_CFG_MAX_RULES is 64). */
+struct shard_snap {
+	const struct sipdp_cfg *cfg;
+	struct sipdp_shard_policy *policy;
+	struct sipdp_cfg *owned;     /* freed with the snapshot (reloads), or NULL */
+	struct shard_snap *retired_next;
+	struct {
+		uint64_t n;          /* answered calls set up under it, live; owning worker writes */
+		char pad[56];
+	} refs[SIPDP_SHARD_MAX_WORKERS];
 } __attribute__((aligned(64)));
 
 struct sipdp_shard {
 	const struct sipdp_cfg *cfg;
 	struct sipdp_shard_params p;
-	struct sipdp_shard_policy *policy;
+	struct sipdp_shard_policy *policy; /* the boot config's; workers use w->snap
+					    (which follows reloads) */
 	uint16_t nb_workers;
 	uint16_t nb_local;
 	struct shard_local local[SIPDP_DP_MAX_LOCAL];
@@ -115,6 +133,9 @@ struct sipdp_shard {
 	atomic_bool stop;
 	bool launched;
 	struct shard_tcp *tcp;       /* lib/ctl on the control lcore; NULL: no TCP/TLS */
+	struct shard_snap *snap;     /* current snapshot (rcu_assign_pointer) */
+	struct shard_snap *retired;  /* replaced, waiting for their calls to end */
+	uint64_t reloads_ok, reloads_failed;
 };
 
 /* shard_policy.c: UA callbacks */
@@ -124,11 +145,33 @@ void shard_ring_fire(void *arg, const struct sipdp_timer_event *ev);
 int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 	const struct sipdp_tsx_dest *src);
 
-/* A dialog's application data: the rule that answered it and the local
- * address the INVITE reached. */
-#define SHARD_APP_RULE(app)  ((int)((app) >> 8) - 1)
-#define SHARD_APP_LOCAL(app) ((uint8_t)((app) & 0xff))
-#define SHARD_APP_MAKE(rule, local) ((((uint64_t)(rule) + 1) << 8) | (local))
+/* The app word of a dialog, one of:
+ *  - 0: nothing to keep;
+ *  - a generated call (shard_gen.c): bit 63 and the time its INVITE left (us);
+ *  - a consultation of an attended auto transfer (shard_xfer.c): bit 62 and
+ *    the handle of the call to transfer (its generation kept to 30 bits: a
+ *    slot reused 2^30 times makes the REFER fail as if the call were gone);
+ *  - a call under a rule (answered UAS calls, and the calls the UA makes
+ *    for a REFER they accepted): its snapshot | rule index, the local
+ *    address index in bits 48..55 (user-space pointers fit in 48 bits,
+ *    checked when the snapshot is made). Each such dialog holds a reference
+ *    on its snapshot (refs[worker]), dropped in shard_on_terminated, so it
+ *    keeps its rule across reloads. */
+#define SHARD_APP_GEN         (1ull << 63)
+#define SHARD_APP_GEN_T(app)  ((app) & ((1ull << 56) - 1))
+#define SHARD_APP_CONSULT     (1ull << 62)
+#define SHARD_APP_CONSULT_MAKE(dlg) (SHARD_APP_CONSULT | ((dlg) & (SHARD_APP_CONSULT - 1)))
+#define SHARD_APP_CONSULT_DLG(app)  ((sipdp_handle_t)((app) & (SHARD_APP_CONSULT - 1)))
+#define SHARD_APP_IS_RULE(app) ((app) != 0 && !((app) & (SHARD_APP_GEN | SHARD_APP_CONSULT)))
+#define SHARD_APP_SNAP(app)   ((struct shard_snap *)(uintptr_t)((app) & 0xffffffffffc0ull))
+#define SHARD_APP_RULE(app)   ((int)((app) & 0x3f))
+#define SHARD_APP_LOCAL(app)  ((uint8_t)((app) >> 48))
+#define SHARD_APP_MAKE(snap, rule, local) \
+	((uint64_t)(uintptr_t)(snap) | (uint64_t)(rule) | ((uint64_t)(local) << 48))
+
+/* shard_policy.c: the UA's final-answer callbacks, dispatching to both */
+void shard_on_answered(void *user, const struct sipdp_ua_event *ev);
+void shard_on_failed(void *user, const struct sipdp_ua_event *ev);
 
 /* shard_xfer.c: per-rule PRACK, session timers, transfer */
 #define SHARD_XFER_KIND   2  /* timer kind on the shard wheel: auto transfer */
@@ -138,11 +181,26 @@ void shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
 bool shard_xfer_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int rule);
 void shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev);
 void shard_on_confirmed(void *user, const struct sipdp_ua_event *ev);
-void shard_on_answered(void *user, const struct sipdp_ua_event *ev);
-void shard_on_failed(void *user, const struct sipdp_ua_event *ev);
+void shard_xfer_answered(void *user, const struct sipdp_ua_event *ev);
+void shard_xfer_failed(void *user, const struct sipdp_ua_event *ev);
 void shard_on_ext(void *user, const struct sipdp_ua_event *ev);
 void shard_xfer_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
 void shard_xfer_gauges(struct shard_worker *w);
+
+/* shard_gen.c: the calls: generator and dialog ends */
+int shard_gen_poll(struct shard_worker *w, uint64_t tsc);
+void shard_gen_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
+void shard_gen_answered(void *user, const struct sipdp_ua_event *ev);
+void shard_gen_failed(void *user, const struct sipdp_ua_event *ev);
+void shard_on_terminated(void *user, const struct sipdp_ua_event *ev);
+/* shard_gen_create.c */
+int shard_gen_create(struct shard_worker *w);
+void shard_gen_destroy(struct shard_worker *w);
+void shard_gen_forget(const struct sipdp_shard *s);
+/* shard_reload.c */
+int shard_snap_create(struct sipdp_shard *s, const struct sipdp_cfg *cfg, struct shard_snap **out);
+void shard_snap_destroy(struct shard_snap *snap);
+void shard_reload_reclaim(struct sipdp_shard *s, bool all);
 
 /* shard_ctl.c */
 void shard_telemetry_forget(const struct sipdp_shard *s);

@@ -306,11 +306,14 @@ shard_worker_main(void *arg)
 	uint64_t next_tick = 0, next_reasm = 0;
 
 	urcu_qsbr_register_thread();
+	w->snap = rcu_dereference(s->snap);
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
 		uint64_t t0 = rte_rdtsc();
 		unsigned work = 0;
 
 		w->now_us = tsc_to_us(s, t0);
+		w->snap = rcu_dereference(s->snap);
+		work += (unsigned)shard_gen_poll(w, t0);
 		for (uint16_t i = 0; i < w->nb_rxq; i++)
 			work += rx_queue(w, w->rxq[i], t0);
 		for (uint16_t src = 0; src < s->nb_workers; src++) {

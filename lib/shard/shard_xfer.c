@@ -26,12 +26,24 @@
 #include "sipdp_msg_hdr.h"
 #include "shard_pvt.h"
 
+/* Rule @p rule of snapshot @p snap (the one a call was set up with, so a
+ * call keeps its rule across reloads), or NULL. */
 static const struct sipdp_cfg_rule *
-rule_of(const struct shard_worker *w, int rule)
+snap_rule(const struct shard_snap *snap, int rule)
 {
-	if (rule < 0 || rule >= w->s->cfg->nb_rules)
+	if (snap == NULL || rule < 0 || rule >= snap->cfg->nb_rules)
 		return NULL;
-	return &w->s->cfg->rules[rule];
+	return &snap->cfg->rules[rule];
+}
+
+/* The rule a dialog's app word names: NULL for generated calls,
+ * consultations and dialogs without one. */
+static const struct sipdp_cfg_rule *
+rule_of(uint64_t app)
+{
+	if (!SHARD_APP_IS_RULE(app))
+		return NULL;
+	return snap_rule(SHARD_APP_SNAP(app), SHARD_APP_RULE(app));
 }
 
 void
@@ -99,7 +111,8 @@ refuse(struct shard_worker *w, sipdp_handle_t dlg, uint16_t code, const char *ex
 bool
 shard_xfer_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int rule)
 {
-	const struct sipdp_cfg_rule *r = rule_of(w, rule);
+	/* At setup: the rule was matched in the snapshot in force now. */
+	const struct sipdp_cfg_rule *r = snap_rule(w->snap, rule);
 	const struct sipdp_msg *m = ev->msg;
 	const struct sipdp_cfg_session_timer *st;
 	bool req100, sup100;
@@ -221,7 +234,7 @@ offer_sdp(struct shard_worker *w, const struct sipdp_cfg_rule *r, uint8_t local_
 static void
 on_refer(struct shard_worker *w, const struct sipdp_ua_xfer_event *ev)
 {
-	const struct sipdp_cfg_rule *r = rule_of(w, SHARD_APP_RULE(ev->app));
+	const struct sipdp_cfg_rule *r = rule_of(ev->app);
 	struct sipdp_ua_xfer_accept a;
 	struct sipdp_str sdp;
 
@@ -241,9 +254,18 @@ on_refer(struct shard_worker *w, const struct sipdp_ua_xfer_event *ev)
 		a.ctype = SIPDP_STR("application/sdp");
 		a.body = sdp;
 	}
-	a.app = ev->app;
+	/* The call to the target runs under the transferred call's rule, so
+	 * it holds its own reference on that snapshot (dropped by its
+	 * on_terminated); other app words (a generated call's) mean nothing
+	 * to the new call. */
+	a.app = SHARD_APP_IS_RULE(ev->app) ? ev->app : 0;
 	w->xc.refers_accepted++;
-	(void)sipdp_ua_xfer_accept(w->ua, ev->xfer, &a, w->now_us, NULL);
+	if (sipdp_ua_xfer_accept(w->ua, ev->xfer, &a, w->now_us, NULL) == 0 && a.app != 0) {
+		struct shard_snap *snap = SHARD_APP_SNAP(a.app);
+
+		__atomic_store_n(&snap->refs[w->idx].n, snap->refs[w->idx].n + 1,
+			__ATOMIC_RELAXED);
+	}
 }
 
 void
@@ -272,9 +294,9 @@ shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev)
 }
 
 /* Attended (RFC 5589 §7): call the target first; its dialog's application
- * data is the handle of the call to transfer (generation in the high half,
- * so never below 2^32, unlike SHARD_APP_MAKE values): shard_on_answered
- * then REFERs that call with Replaces naming the consultation. */
+ * data is the handle of the call to transfer, tagged SHARD_APP_CONSULT:
+ * shard_xfer_answered then REFERs that call with Replaces naming the
+ * consultation. */
 static void
 consult(struct shard_worker *w, sipdp_handle_t dlg, const struct sipdp_cfg_rule *r,
 	uint8_t local_id)
@@ -296,7 +318,7 @@ consult(struct shard_worker *w, sipdp_handle_t dlg, const struct sipdp_cfg_rule 
 		inv.ctype = SIPDP_STR("application/sdp");
 		inv.body = sdp;
 	}
-	inv.app = dlg;
+	inv.app = SHARD_APP_CONSULT_MAKE(dlg);
 	if (sipdp_ua_invite(w->ua, &inv, w->now_us, &c) == 0)
 		w->xc.auto_consults++;
 	else
@@ -304,19 +326,19 @@ consult(struct shard_worker *w, sipdp_handle_t dlg, const struct sipdp_cfg_rule 
 }
 
 void
-shard_on_answered(void *user, const struct sipdp_ua_event *ev)
+shard_xfer_answered(void *user, const struct sipdp_ua_event *ev)
 {
 	struct shard_worker *w = user;
 	struct sipdp_ua_xfer_refer rf;
 	sipdp_handle_t x;
 
-	if (ev->app <= UINT32_MAX || ev->fork || ev->retransmission)
+	if (!(ev->app & SHARD_APP_CONSULT) || ev->fork || ev->retransmission)
 		return; /* not a consultation call */
 	memset(&rf, 0, sizeof(rf));
 	rf.consult = ev->dlg;
 	rf.bye = SIPDP_UA_XFER_BYE_ON_SUCCESS;
 	rf.app = ev->dlg;
-	if (sipdp_ua_xfer_refer(w->ua, ev->app, &rf, w->now_us, &x) == 0) {
+	if (sipdp_ua_xfer_refer(w->ua, SHARD_APP_CONSULT_DLG(ev->app), &rf, w->now_us, &x) == 0) {
 		w->xc.auto_refers++;
 		return;
 	}
@@ -326,11 +348,11 @@ shard_on_answered(void *user, const struct sipdp_ua_event *ev)
 }
 
 void
-shard_on_failed(void *user, const struct sipdp_ua_event *ev)
+shard_xfer_failed(void *user, const struct sipdp_ua_event *ev)
 {
 	struct shard_worker *w = user;
 
-	if (ev->app > UINT32_MAX && !ev->fork)
+	if ((ev->app & SHARD_APP_CONSULT) && !ev->fork)
 		w->xc.auto_refer_errors++; /* consultation refused: the call stays */
 }
 
@@ -344,7 +366,7 @@ auto_refer(struct shard_worker *w, sipdp_handle_t dlg)
 
 	if (sipdp_ua_dlg_info(w->ua, dlg, &info) != 0)
 		return; /* the call ended first */
-	r = rule_of(w, SHARD_APP_RULE(info.app));
+	r = rule_of(info.app);
 	if (r == NULL || !r->has_transfer || !r->transfer.has_auto)
 		return;
 	if (r->transfer.auto_transfer.mode == SIPDP_CFG_XFER_ATTENDED) {
@@ -364,7 +386,7 @@ void
 shard_on_confirmed(void *user, const struct sipdp_ua_event *ev)
 {
 	struct shard_worker *w = user;
-	const struct sipdp_cfg_rule *r = rule_of(w, SHARD_APP_RULE(ev->app));
+	const struct sipdp_cfg_rule *r = rule_of(ev->app);
 	const struct sipdp_cfg_auto_transfer *at;
 
 	if (r == NULL || !r->has_transfer || !r->transfer.has_auto)
@@ -391,8 +413,7 @@ shard_on_ext(void *user, const struct sipdp_ua_event *ev)
 	if (ev->type != SIPDP_UA_EV_REFRESH_DUE)
 		return;
 	/* RFC 4028 §10: a re-INVITE refresh repeats the session's SDP. */
-	sdp = offer_sdp(w, rule_of(w, SHARD_APP_RULE(ev->app)), SHARD_APP_LOCAL(ev->app), ev->dlg,
-		false);
+	sdp = offer_sdp(w, rule_of(ev->app), SHARD_APP_LOCAL(ev->app), ev->dlg, false);
 	(void)sipdp_ua_reinvite(w->ua, ev->dlg, SIPDP_STR_NULL,
 		sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp,
 		SHARD_REF_REFRESH, w->now_us);

@@ -39,6 +39,7 @@
 #include "sipdp_cfg.h"
 #include "sipdp_dp.h"
 #include "sipdp_msg.h"
+#include "sipdp_tsx.h"
 
 struct sipdp_shard;        /* the whole data path (opaque) */
 struct sipdp_shard_policy; /* compiled policy rules (opaque) */
@@ -108,7 +109,13 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(sent_422)         /* INVITEs refused: Session-Expires below Min-SE */ \
 	X(session_refreshes) /* successful session refreshes (RFC 4028) */ \
 	X(session_expiries) /* calls ended with BYE: session not refreshed */ \
-	X(auto_consults)    /* consultation calls of attended auto transfers */
+	X(auto_consults)    /* consultation calls of attended auto transfers */ \
+	X(gen_attempted)    /* calls: INVITEs this worker originated */ \
+	X(gen_answered)     /* calls: 2xx received */ \
+	X(gen_failed)       /* calls: non-2xx final or timeout */ \
+	X(gen_not_started)  /* calls: due but max_concurrent / a table was full */ \
+	X(gen_byes)         /* calls: BYEs sent after hold_ms */ \
+	X(gen_live)         /* calls: in progress (gauge) */
 
 #define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
 
@@ -283,5 +290,90 @@ int sipdp_shard_tcp_start(struct sipdp_shard *s);
 /** Print lib/ctl's counters and connections (sipdp_ctl_dump) and the
  *  control lcore's TCP hand-off counters. Control lcore. Cold. */
 void sipdp_shard_tcp_print(const struct sipdp_shard *s, FILE *f);
+
+/* ------------------------------------------------- calls: (generator) */
+
+/**
+ * Setup-time histogram: values (microseconds) in log2 groups of 8 linear
+ * sub-buckets, so any value is kept within 12.5 %. Fixed size, no
+ * allocation per call; one per worker, merged for reports.
+ */
+#define SIPDP_SHARD_HIST_SUB     8
+#define SIPDP_SHARD_HIST_BUCKETS (SIPDP_SHARD_HIST_SUB * 62)
+
+struct sipdp_shard_hist {
+	uint64_t count;
+	uint64_t b[SIPDP_SHARD_HIST_BUCKETS];
+};
+
+/** Record @p v. Owning worker. */
+void sipdp_shard_hist_add(struct sipdp_shard_hist *h, uint64_t v);
+
+/** Add @p src into @p dst (relaxed loads of @p src: a live worker's). */
+void sipdp_shard_hist_merge(struct sipdp_shard_hist *dst, const struct sipdp_shard_hist *src);
+
+/**
+ * The value under which @p permille of the recorded values fall (the
+ * lowest value of the bucket holding that rank, so exact for values < 8
+ * and at most 12.5 % low above). @return 0 when empty.
+ */
+uint64_t sipdp_shard_hist_percentile(const struct sipdp_shard_hist *h, unsigned permille);
+
+/**
+ * Next hop of the calls: target: the host of @p uri (an IPv4 or IPv6
+ * literal, IPv6 in brackets) and its port (5060 when absent), UDP.
+ * @return 0; -EINVAL (not a SIP URI); -ENOTSUP (host is a name: no DNS on
+ *         the data path).
+ */
+int sipdp_shard_gen_dest(const char *uri, struct sipdp_tsx_dest *d);
+
+#define SIPDP_SHARD_GEN_STATUS 8 /**< distinct failure statuses counted */
+
+/** The generator's report, merged over the workers. */
+struct sipdp_shard_calls {
+	bool enabled;                   /**< the config has calls: */
+	bool done;                      /**< every worker made its share and has no call left */
+	uint64_t attempted, answered, failed, not_started, byes, live;
+	uint64_t setup_p50_us, setup_p99_us; /**< INVITE sent -> 2xx received */
+	uint64_t run_us;                /**< when done: first INVITE to last call ended */
+	uint16_t status[SIPDP_SHARD_GEN_STATUS]; /**< failure statuses seen (0: unused) */
+	uint64_t status_count[SIPDP_SHARD_GEN_STATUS];
+	uint64_t status_other;          /**< failures with a status not in the table */
+};
+
+/** Merge every worker's generator state. Any thread. @return 0, -EINVAL. */
+int sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls *c);
+
+/**
+ * One line for the log: "calls: attempted N answered N failed N not_started N
+ * p50 X ms p99 Y ms" (+ " in S s, R answered/s" once done, + " failures: 486x3
+ * 408x1" when any). @return its length.
+ */
+int sipdp_shard_calls_summary(const struct sipdp_shard_calls *c, char *buf, size_t cap);
+
+/* ------------------------------------------------------------- reload */
+
+/**
+ * Publish a new configuration snapshot: compile its policy, swap it in
+ * with rcu_assign_pointer (workers read it once per loop, QSBR readers),
+ * wait for a grace period, and retire the old one. A retired snapshot is
+ * freed once no call set up under it is still live (answered calls keep
+ * the rule they were set up with). @p cfg must have passed
+ * sipdp_cfg_reload_check() against the running one; the shard takes it
+ * (frees it with the snapshot). Control thread (not a worker); serialised
+ * by the caller.
+ * @return 0; -EINVAL (a regex does not compile: nothing changed, @p cfg
+ *         still the caller's); -ENOMEM.
+ */
+int sipdp_shard_reload(struct sipdp_shard *s, struct sipdp_cfg *cfg);
+
+/** Count a reload attempt for telemetry (reloads_ok / reloads_failed). Any thread. */
+void sipdp_shard_reload_count(struct sipdp_shard *s, bool ok);
+
+/** The snapshot in force now (valid until the next sipdp_shard_reload()). Control thread. */
+const struct sipdp_cfg *sipdp_shard_cfg(const struct sipdp_shard *s);
+
+/** Register /sipdp/calls with DPDK telemetry. @return 0 or -errno. */
+int sipdp_shard_calls_telemetry_register(struct sipdp_shard *s);
 
 #endif /* SIPDP_SHARD_H */

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The calls: generator, cold side: each worker's share built at start, the
+ * merged report, its log line and the /sipdp/calls telemetry command.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_malloc.h>
+#include <rte_telemetry.h>
+
+#include "sipdp_msg_hdr.h"
+#include "shard_gen.h"
+
+int
+sipdp_shard_gen_dest(const char *uri, struct sipdp_tsx_dest *d)
+{
+	struct sipdp_uri u;
+	char host[64];
+
+	if (uri == NULL || d == NULL || sipdp_uri_parse(sipdp_str_cstr(uri), &u) != 0 ||
+	    (u.scheme != SIPDP_URI_SIP && u.scheme != SIPDP_URI_SIPS) || u.host.len == 0)
+		return -EINVAL;
+	memset(d, 0, sizeof(*d));
+	d->transport = SIPDP_TSX_TP_UDP;
+	d->port = u.port != 0 ? u.port : 5060;
+	if (u.host.p[0] == '[') {
+		if (u.host.len < 3 || u.host.len - 2 >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, u.host.p + 1, u.host.len - 2);
+		host[u.host.len - 2] = 0;
+		if (inet_pton(AF_INET6, host, d->addr) != 1)
+			return -EINVAL;
+		d->family = AF_INET6;
+		return 0;
+	}
+	if (u.host.len >= sizeof(host))
+		return -ENOTSUP;
+	memcpy(host, u.host.p, u.host.len);
+	host[u.host.len] = 0;
+	if (inet_pton(AF_INET, host, d->addr) != 1)
+		return -ENOTSUP;
+	d->family = AF_INET;
+	return 0;
+}
+
+/* worker i of n gets total / n calls, the first total % n one more. */
+static uint64_t
+share(uint64_t total, uint16_t i, uint16_t n)
+{
+	return total / n + (i < total % n ? 1 : 0);
+}
+
+int
+shard_gen_create(struct shard_worker *w)
+{
+	struct sipdp_shard *s = w->s;
+	const struct sipdp_cfg_calls *c = &s->cfg->calls;
+	const uint16_t n = s->nb_workers;
+	struct shard_gen *g;
+	int rc, li = 0;
+
+	if (!c->enabled)
+		return 0;
+	g = rte_zmalloc_socket("sipdp_gen", sizeof(*g), RTE_CACHE_LINE_SIZE,
+		(int)rte_lcore_to_socket_id(w->lcore));
+	if (g == NULL)
+		return -ENOMEM;
+	w->gen = g;
+	rc = sipdp_shard_gen_dest(c->target, &g->dest);
+	if (rc != 0) {
+		SHARD_LOG(ERR, "calls.target %s: %s\n", c->target,
+			rc == -ENOTSUP ? "the host must be an IPv4 or IPv6 address" : "not a SIP URI");
+		return -EINVAL;
+	}
+	/* The local address the calls leave from: the first of the target's
+	 * family (peer_from_dest picks the same one). */
+	for (uint16_t i = 0; i < s->nb_local; i++)
+		if (s->p.cls->local[i].family == g->dest.family) {
+			li = i;
+			break;
+		}
+	if (s->p.cls->local[li].family != g->dest.family) {
+		SHARD_LOG(ERR, "calls.target %s: no local address of its family\n", c->target);
+		return -EINVAL;
+	}
+	g->dest.local_id = (uint8_t)li;
+	snprintf(g->local_ip, sizeof(g->local_ip), "%s", s->local[li].ip);
+	g->ruri_len = (uint32_t)snprintf(g->ruri, sizeof(g->ruri), "%s", c->target);
+	g->to_len = (uint32_t)snprintf(g->to, sizeof(g->to), "<%s>", c->target);
+	if (c->from[0] != 0)
+		rc = snprintf(g->from, sizeof(g->from), "<%s>", c->from);
+	else
+		rc = snprintf(g->from, sizeof(g->from), g->dest.family == AF_INET6 ?
+			"<sip:%s@[%s]>" : "<sip:%s@%s>", s->cfg->identity.contact_user, g->local_ip);
+	if (rc < 0 || (size_t)rc >= sizeof(g->from))
+		return -EINVAL;
+	g->from_len = (uint32_t)rc;
+	g->sdp_tmpl = c->sdp[0] != 0 ? c->sdp : NULL;
+	if (c->session_timer.enabled) {
+		g->session_expires_s = c->session_timer.expires;
+		g->min_se_s = c->session_timer.min_se;
+		/* enum sipdp_cfg_refresher and sipdp_ua_refresher: auto, uac, uas */
+		g->refresher = c->session_timer.refresher;
+	} else {
+		g->session_expires_s = UINT32_MAX;
+	}
+	g->rate = share(c->rate, w->idx, n);
+	/* A burst of 10 ms of calls at most (at least one): the pace holds
+	 * even when the worker was busy for a while. */
+	g->burst = g->rate / 100 > 1 ? g->rate / 100 : 1;
+	g->quota = c->total != 0 ? share(c->total, w->idx, n) : UINT64_MAX;
+	g->duration_s = c->duration_s;
+	g->hold_ms = c->hold_ms;
+	if (c->max_concurrent != 0) {
+		g->max_live = (uint32_t)share(c->max_concurrent, w->idx, n);
+		if (g->max_live == 0)
+			g->max_live = 1;
+	}
+	if (g->rate == 0)
+		g->stopped = true;
+	SHARD_LOG(INFO, "worker %u: calls to %s at %" PRIu64 "/s, %s%" PRIu64 "\n", w->idx,
+		c->target, g->rate, c->total ? "quota " : "for s ",
+		c->total ? g->quota : (uint64_t)c->duration_s);
+	return 0;
+}
+
+void
+shard_gen_destroy(struct shard_worker *w)
+{
+	rte_free(w->gen);
+	w->gen = NULL;
+}
+
+int
+sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls *c)
+{
+	struct sipdp_shard_hist *h;
+
+	if (s == NULL || c == NULL)
+		return -EINVAL;
+	memset(c, 0, sizeof(*c));
+	c->enabled = s->cfg->calls.enabled;
+	if (!c->enabled)
+		return 0;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return -ENOMEM;
+	uint64_t first = UINT64_MAX, last = 0;
+
+	c->done = true;
+	for (uint16_t i = 0; i < s->nb_workers; i++) {
+		const struct shard_worker *w = s->w[i];
+		const struct shard_gen *g = w->gen;
+
+		c->attempted += __atomic_load_n(&w->st.gen_attempted, __ATOMIC_RELAXED);
+		c->answered += __atomic_load_n(&w->st.gen_answered, __ATOMIC_RELAXED);
+		c->failed += __atomic_load_n(&w->st.gen_failed, __ATOMIC_RELAXED);
+		c->not_started += __atomic_load_n(&w->st.gen_not_started, __ATOMIC_RELAXED);
+		c->byes += __atomic_load_n(&w->st.gen_byes, __ATOMIC_RELAXED);
+		uint64_t live = __atomic_load_n(&w->st.gen_live, __ATOMIC_RELAXED);
+
+		c->live += live;
+		if (g == NULL)
+			continue;
+		if (!__atomic_load_n(&g->stopped, __ATOMIC_ACQUIRE) || live != 0)
+			c->done = false;
+		uint64_t f = __atomic_load_n(&g->first_us, __ATOMIC_RELAXED);
+		uint64_t e = __atomic_load_n(&g->done_us, __ATOMIC_RELAXED);
+
+		if (f != 0 && f < first)
+			first = f;
+		if (e > last)
+			last = e;
+		sipdp_shard_hist_merge(h, &g->setup);
+		c->status_other += __atomic_load_n(&g->status_other, __ATOMIC_RELAXED);
+		for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS; k++) {
+			uint16_t st = __atomic_load_n(&g->status[k], __ATOMIC_RELAXED);
+			uint64_t cnt = __atomic_load_n(&g->status_count[k], __ATOMIC_RELAXED);
+			unsigned j;
+
+			if (st == 0)
+				break;
+			for (j = 0; j < SIPDP_SHARD_GEN_STATUS; j++)
+				if (c->status[j] == st || c->status[j] == 0)
+					break;
+			if (j == SIPDP_SHARD_GEN_STATUS) {
+				c->status_other += cnt;
+				continue;
+			}
+			c->status[j] = st;
+			c->status_count[j] += cnt;
+		}
+	}
+	if (c->done && first != UINT64_MAX && last > first)
+		c->run_us = last - first;
+	c->setup_p50_us = sipdp_shard_hist_percentile(h, 500);
+	c->setup_p99_us = sipdp_shard_hist_percentile(h, 990);
+	free(h);
+	return 0;
+}
+
+int
+sipdp_shard_calls_summary(const struct sipdp_shard_calls *c, char *buf, size_t cap)
+{
+	int n = snprintf(buf, cap, "calls: attempted %" PRIu64 " answered %" PRIu64 " failed %"
+		PRIu64 " not_started %" PRIu64 " p50 %" PRIu64 ".%03" PRIu64 " ms p99 %" PRIu64
+		".%03" PRIu64 " ms", c->attempted, c->answered, c->failed, c->not_started,
+		c->setup_p50_us / 1000, c->setup_p50_us % 1000, c->setup_p99_us / 1000,
+		c->setup_p99_us % 1000);
+
+	if (c->run_us != 0 && n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, " in %" PRIu64 ".%03" PRIu64 " s, %" PRIu64
+			" answered/s", c->run_us / 1000000, c->run_us / 1000 % 1000,
+			c->answered * 1000000 / c->run_us);
+	for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS && c->status[k] != 0; k++) {
+		if (n < 0 || (size_t)n >= cap)
+			break;
+		n += snprintf(buf + n, cap - (size_t)n, "%s%ux%" PRIu64, k == 0 ? " failures: " : " ",
+			c->status[k], c->status_count[k]);
+	}
+	return n;
+}
+
+/* ----------------------------------------------------------- telemetry */
+
+/* DPDK 22.11 callbacks take no user pointer: the one shard of the process. */
+static const struct sipdp_shard *calls_shard;
+
+static int
+tel_calls(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct sipdp_shard *s = __atomic_load_n(&calls_shard, __ATOMIC_ACQUIRE);
+	struct sipdp_shard_calls c;
+	struct rte_tel_data *st;
+	char name[16];
+
+	(void)cmd;
+	(void)params;
+	if (s == NULL)
+		return -ENODEV;
+	if (sipdp_shard_calls_get(s, &c) != 0)
+		return -ENOMEM;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "enabled", c.enabled);
+	rte_tel_data_add_dict_u64(d, "done", c.done);
+	rte_tel_data_add_dict_u64(d, "attempted", c.attempted);
+	rte_tel_data_add_dict_u64(d, "answered", c.answered);
+	rte_tel_data_add_dict_u64(d, "failed", c.failed);
+	rte_tel_data_add_dict_u64(d, "not_started", c.not_started);
+	rte_tel_data_add_dict_u64(d, "byes", c.byes);
+	rte_tel_data_add_dict_u64(d, "live", c.live);
+	rte_tel_data_add_dict_u64(d, "setup_p50_us", c.setup_p50_us);
+	rte_tel_data_add_dict_u64(d, "setup_p99_us", c.setup_p99_us);
+	rte_tel_data_add_dict_u64(d, "run_us", c.run_us);
+	st = rte_tel_data_alloc();
+	if (st == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(st);
+	for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS && c.status[k] != 0; k++) {
+		snprintf(name, sizeof(name), "%u", c.status[k]);
+		rte_tel_data_add_dict_u64(st, name, c.status_count[k]);
+	}
+	rte_tel_data_add_dict_u64(st, "other", c.status_other);
+	rte_tel_data_add_dict_container(d, "failed_by_status", st, 0);
+	return 0;
+}
+
+int
+sipdp_shard_calls_telemetry_register(struct sipdp_shard *s)
+{
+	__atomic_store_n(&calls_shard, s, __ATOMIC_RELEASE);
+	return rte_telemetry_register_cmd("/sipdp/calls", tel_calls,
+		"calls: generator: attempted, answered, failed (by status), setup-time p50/p99");
+}
+
+void
+shard_gen_forget(const struct sipdp_shard *s)
+{
+	if (__atomic_load_n(&calls_shard, __ATOMIC_ACQUIRE) == s)
+		__atomic_store_n(&calls_shard, NULL, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# End-to-end benchmark over net_memif: two sipdp processes, each in its own
+# network namespace with its own EAL file prefix and tap, joined by a memif
+# pair (socket in a temp dir, not abstract: the namespaces differ).
+#
+#   sipdp-bench-a: answers every INVITE with 200 at once (memif server)
+#   sipdp-bench-b: calls: generator to A, BYE right after the 200 (client),
+#                  --exit-when-done
+#
+# One worker lcore each and a control lcore each: A's worker on CPU 1, B's
+# on CPU 0, each control lcore on the other side's worker CPU (it sleeps
+# when idle, but wakes every 100 us and takes the tap, netlink and
+# telemetry work there). On a 2-core machine the four threads share two
+# cores, so the figures are a floor, not what one dedicated core per side
+# gives.
+#
+# Usage: scripts/bench.sh [SIPDP_BIN] [RATE...]
+#   default binary: build-release/app/sipdp/sipdp; default rates: a ladder
+#   from 2000 to 100000 calls/s, 5 s of calls each (CALLS_S), stopping at
+#   the first rate with a failed call. Each run is bounded (RUN_TIMEOUT s).
+# Prints one line per rate; docs/performance.md has the figures.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bin=${1:-$root/build-release/app/sipdp/sipdp}
+shift || true
+rates=("$@")
+[ ${#rates[@]} -gt 0 ] || rates=(2000 5000 10000 20000 50000 100000)
+CALLS_S=${CALLS_S:-5}
+RUN_TIMEOUT=${RUN_TIMEOUT:-60}
+NS_A=sipdp-bench-a
+NS_B=sipdp-bench-b
+
+die() { echo "bench.sh: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
+[ -x "$bin" ] || die "no sipdp binary at $bin"
+for ns in $NS_A $NS_B; do
+	ip netns list | grep -qw "^$ns" && die "namespace $ns exists: another bench running?"
+done
+
+dir=$(mktemp -d /tmp/sipdp-bench.XXXXXX)
+pid_a=""
+pid_b=""
+cleanup() {
+	for p in $pid_b $pid_a; do
+		if kill -0 "$p" 2>/dev/null; then
+			kill -TERM "$p" 2>/dev/null || true
+			for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+			kill -KILL "$p" 2>/dev/null || true
+		fi
+	done
+	ip netns del $NS_A 2>/dev/null || true
+	ip netns del $NS_B 2>/dev/null || true
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+for ns in $NS_A $NS_B; do
+	ip netns add $ns
+	ip -n $ns link set lo up
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.accept_dad=0
+	ip netns exec $ns sysctl -qw net.ipv6.conf.default.accept_dad=0
+done
+
+# $1 name, $2 role, $3 address, $4 extra YAML (policy or calls)
+config() {
+	cat >"$dir/$1.yaml" <<EOF
+ports:
+  - name: net_memif0
+    devargs: role=$2,id=0,socket=$dir/memif.sock,socket-abstract=no
+    ipv4: $3/24
+lcores:
+  control: 0
+  workers: [1]
+sip:
+  udp_port: 5060
+  tcp_port: 0
+  tls_port: 0
+# Sized for the rate: with hold 0 each call leaves its BYE transaction in
+# Timer J (64*T1) on the answering side; T1 of 50 ms (a LAN, shared
+# memory) keeps that at 3.2 s.
+limits:
+  dialogs_per_shard: 262144
+  transactions_per_shard: 1048576
+timers:
+  t1_ms: 50
+  t2_ms: 400
+  t4_ms: 500
+log:
+  level: notice
+$4
+EOF
+}
+
+start() { # $1 ns, $2 name, $3 CPU of the worker, $4 of the control, $5 extra options; sets last_pid
+	ip netns exec "$1" "$bin" --no-huge -m 1024 --file-prefix "$2" --no-pci --lcores "0@$4,1@$3" \
+		--main-lcore 0 --log-level=user1,notice -- --config "$dir/$2.yaml" $5 \
+		>"$dir/$2.log" 2>&1 </dev/null &
+	last_pid=$!
+}
+
+wait_ready() { # $1 log, $2 pid
+	for _ in $(seq 1 200); do
+		grep -q "sipdp: ready" "$1" && return 0
+		kill -0 "$2" 2>/dev/null || { tail -n 20 "$1" >&2; die "sipdp exited during start"; }
+		sleep 0.1
+	done
+	tail -n 20 "$1" >&2
+	die "sipdp not ready in 20 s"
+}
+
+stat_of() { # $1 log, $2 counter (final counters printed at exit)
+	awk -v k="total.$2" '$1 == k { print $2 }' "$1"
+}
+
+config sipdp-bench-a server 192.0.2.11 "policy:
+  - name: answer
+    match: { method: INVITE }
+    answer:
+      ring_ms: 0
+      sdp: |
+        v=0
+        o=sipdp \${session_id} \${session_version} IN IP4 \${local_ip}
+        s=-
+        c=IN IP4 \${local_ip}
+        t=0 0
+        m=audio 4000 RTP/AVP 0"
+
+# busy: TSC cycles of worker loop iterations that did work (RX/TX bursts,
+# timers, and any time the thread was preempted while busy), per call;
+# msg: cycles inside message handling only (parse, policy, UA, send hook).
+printf "%-7s %-9s %-9s %-6s %-6s %-10s %-8s %-7s %-8s %-7s %s\n" rate attempted answered failed not_st answered/s A_busy A_msg B_busy B_msg "setup p50/p99 ms"
+for rate in "${rates[@]}"; do
+	total=$((rate * CALLS_S))
+	config sipdp-bench-b client 192.0.2.12 "calls:
+  target: sip:bench@192.0.2.11:5060
+  rate: $rate
+  total: $total
+  hold_ms: 0
+  prack: off"
+	rm -f "$dir/memif.sock"
+	start $NS_A sipdp-bench-a 1 0 ""
+	pid_a=$last_pid
+	wait_ready "$dir/sipdp-bench-a.log" "$pid_a"
+	start $NS_B sipdp-bench-b 0 1 "--exit-when-done"
+	pid_b=$last_pid
+	wait_ready "$dir/sipdp-bench-b.log" "$pid_b"
+	# Bounded: the generator exits when done; past RUN_TIMEOUT it is stopped.
+	for _ in $(seq 1 $((RUN_TIMEOUT * 10))); do
+		kill -0 "$pid_b" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid_b" 2>/dev/null && kill -TERM "$pid_b"
+	wait "$pid_b" || true
+	pid_b=""
+	kill -TERM "$pid_a"
+	wait "$pid_a" || true
+	pid_a=""
+	la="$dir/sipdp-bench-a.log"
+	lb="$dir/sipdp-bench-b.log"
+	line=$(grep "calls: attempted" "$lb" | tail -n 1 || true)
+	[ -n "$line" ] || { tail -n 30 "$lb" >&2; die "rate $rate: no calls: summary"; }
+	att=$(stat_of "$lb" gen_attempted)
+	ans=$(stat_of "$lb" gen_answered)
+	failed=$(stat_of "$lb" gen_failed)
+	ns=$(stat_of "$lb" gen_not_started)
+	cps=$(sed -n 's/.* \([0-9]*\) answered\/s.*/\1/p' <<<"$line")
+	p50=$(sed -n 's/.* p50 \([0-9.]*\) ms.*/\1/p' <<<"$line")
+	p99=$(sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p' <<<"$line")
+	busy_a=$(stat_of "$la" busy_cycles)
+	calls_a=$(stat_of "$la" policy_answer)
+	busy_b=$(stat_of "$lb" busy_cycles)
+	msg_a=$(stat_of "$la" msg_cycles)
+	msg_b=$(stat_of "$lb" msg_cycles)
+	printf "%-7s %-9s %-9s %-6s %-6s %-10s %-8s %-7s %-8s %-7s %s\n" "$rate" "$att" "$ans" "$failed" "$ns" \
+		"${cps:-?}" "$(( calls_a > 0 ? busy_a / calls_a : 0 ))" "$(( calls_a > 0 ? msg_a / calls_a : 0 ))" \
+		"$(( ans > 0 ? busy_b / ans : 0 ))" "$(( ans > 0 ? msg_b / ans : 0 ))" "$p50 / $p99"
+	if [ "${BENCH_VERBOSE:-0}" = 1 ]; then
+		echo "  B: $line"
+		grep -E "^total\.(tx_drops|no_mbuf|full_503|retransmissions|rx_pkts|tx_pkts) " "$la" "$lb" | sed 's/^/  /'
+	fi
+	if [ "$failed" != 0 ] || [ "$ns" != 0 ] || [ "$ans" != "$total" ]; then
+		echo "rate $rate: not every call answered; stopping the ladder"
+		break
+	fi
+done
