@@ -57,9 +57,9 @@ sipdp_str_to_u32(struct sipdp_str s, uint32_t max, uint32_t *out)
 }
 
 uint32_t
-sipdp_u32_to_dec(char *dst, uint32_t v)
+sipdp_u64_to_dec(char *dst, uint64_t v)
 {
-	char tmp[10];
+	char tmp[20];
 	uint32_t n = 0;
 
 	do {
@@ -69,6 +69,12 @@ sipdp_u32_to_dec(char *dst, uint32_t v)
 	for (uint32_t i = 0; i < n; i++)
 		dst[i] = tmp[n - 1 - i];
 	return n;
+}
+
+uint32_t
+sipdp_u32_to_dec(char *dst, uint32_t v)
+{
+	return sipdp_u64_to_dec(dst, v);
 }
 
 uint64_t

@@ -88,6 +88,13 @@ int sipdp_str_to_u32(struct sipdp_str s, uint32_t max, uint32_t *out);
  */
 uint32_t sipdp_u32_to_dec(char *dst, uint32_t v);
 
+/**
+ * Write @p v in decimal at @p dst (room for 20 digits needed): SDP
+ * session ids and versions are 64-bit.
+ * @return the number of characters written.
+ */
+uint32_t sipdp_u64_to_dec(char *dst, uint64_t v);
+
 /** 64-bit FNV-1a style hash used for Call-ID ownership and table buckets. */
 uint64_t sipdp_str_hash(struct sipdp_str s, uint64_t seed);
 

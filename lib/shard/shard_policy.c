@@ -116,21 +116,6 @@ put(char *out, uint32_t cap, uint32_t *o, const char *s, uint32_t n)
 	return 0;
 }
 
-static uint32_t
-u64_dec(char *dst, uint64_t v)
-{
-	char tmp[20];
-	uint32_t n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (uint32_t i = 0; i < n; i++)
-		dst[i] = tmp[n - 1 - i];
-	return n;
-}
-
 int
 sipdp_shard_sdp_expand(const char *tmpl, const char *local_ip, int family, uint64_t session_id,
 	uint64_t session_version, char *out, uint32_t cap)
@@ -179,7 +164,7 @@ sipdp_shard_sdp_expand(const char *tmpl, const char *local_ip, int family, uint6
 				return -ENOSPC;
 			break;
 		default:
-			n = u64_dec(num, v == 2 ? session_id : session_version);
+			n = sipdp_u64_to_dec(num, v == 2 ? session_id : session_version);
 			if (put(out, cap, &o, num, n) != 0)
 				return -ENOSPC;
 			break;

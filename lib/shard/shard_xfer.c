@@ -81,24 +81,7 @@ shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
 	xp->on_xfer = shard_on_xfer;
 	up->xfer = xp;
 	up->cb.on_confirmed = shard_on_confirmed;
-	up->cb.on_answered = shard_on_answered;
-	up->cb.on_failed = shard_on_failed;
 	up->cb.on_ext = shard_on_ext;
-}
-
-static uint32_t
-u32_dec(char *dst, uint32_t v)
-{
-	char tmp[10];
-	uint32_t n = 0;
-
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (uint32_t i = 0; i < n; i++)
-		dst[i] = tmp[n - 1 - i];
-	return n;
 }
 
 static void
@@ -162,7 +145,7 @@ shard_xfer_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int
 			char ex[32] = "Min-SE: ";
 			uint32_t n = 8;
 
-			n += u32_dec(ex + n, st->min_se);
+			n += sipdp_u32_to_dec(ex + n, st->min_se);
 			ex[n++] = '\r';
 			ex[n++] = '\n';
 			w->xc.sent_422++;

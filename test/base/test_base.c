@@ -51,6 +51,21 @@ test_u32_to_dec_round_trips(void)
 }
 
 static void
+test_u64_to_dec_writes_all_twenty_digits(void)
+{
+	char buf[20];
+	uint32_t n = sipdp_u64_to_dec(buf, UINT64_MAX);
+
+	CU_ASSERT_EQUAL(n, 20);
+	CU_ASSERT_NSTRING_EQUAL(buf, "18446744073709551615", 20);
+	CU_ASSERT_EQUAL(sipdp_u64_to_dec(buf, 0), 1);
+	CU_ASSERT_EQUAL(buf[0], '0');
+	n = sipdp_u64_to_dec(buf, 4294967296ULL);
+	CU_ASSERT_EQUAL(n, 10);
+	CU_ASSERT_NSTRING_EQUAL(buf, "4294967296", 10);
+}
+
+static void
 test_pool_stale_handle_never_resolves(void)
 {
 	struct sipdp_pool *p;
@@ -100,6 +115,7 @@ static struct sipdp_test_case cases[] = {
 	{ "str_to_u32_rejects_overflow_and_junk", test_str_to_u32_rejects_overflow_and_junk },
 	{ "str_caseeq_and_trim", test_str_caseeq_and_trim },
 	{ "u32_to_dec_round_trips", test_u32_to_dec_round_trips },
+	{ "u64_to_dec_writes_all_twenty_digits", test_u64_to_dec_writes_all_twenty_digits },
 	{ "pool_stale_handle_never_resolves", test_pool_stale_handle_never_resolves },
 	{ "pool_full_reports_instead_of_growing", test_pool_full_reports_instead_of_growing },
 	{ NULL, NULL },

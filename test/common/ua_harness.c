@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <CUnit/CUnit.h>
+
 #include "ua_harness.h"
 
 static const char sdp_offer[] = "v=0\r\no=a 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n"
@@ -281,4 +283,40 @@ uah_print(const struct uah_net *net)
 		       (unsigned long long)(p->at_us / 1000 % 1000), p->from, p->to,
 		       p->dropped ? "(dropped) " : "", nl ? (int)(nl - p->data) : 40, p->data);
 	}
+}
+
+bool
+uah_msgbufs_all_free(const struct sipdp_ua *ua)
+{
+	char *text = NULL, *p;
+	size_t len = 0;
+	unsigned nfree = 0, count = 1;
+	FILE *f = open_memstream(&text, &len);
+
+	sipdp_ua_dump(ua, f);
+	fclose(f);
+	p = strstr(text, "msgbufs_free=");
+	if (p != NULL)
+		sscanf(p, "msgbufs_free=%u/%u", &nfree, &count);
+	free(text);
+	return p != NULL && nfree == count;
+}
+
+void
+uah_assert_idle(struct uah_net *net, uint64_t until_us)
+{
+	uah_run(net, until_us);
+	for (uint32_t i = 0; i < net->nep; i++) {
+		CU_ASSERT_EQUAL(sipdp_ua_dialog_count(net->ep[i].ua), 0);
+		CU_ASSERT_EQUAL(sipdp_ua_tsx_count(net->ep[i].ua), 0);
+		CU_ASSERT_EQUAL(sipdp_ua_timer_count(net->ep[i].ua), 0);
+		CU_ASSERT(uah_msgbufs_all_free(net->ep[i].ua));
+	}
+}
+
+void
+uah_rel100_supported(struct sipdp_ua_params *p)
+{
+	p->rel100 = SIPDP_UA_100REL_SUPPORTED;
+	p->cb.on_ext = p->cb.on_incoming;
 }

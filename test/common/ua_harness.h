@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "sipdp_ua.h"
+#include "sipdp_ua_ext.h"
 
 #define UAH_MAX_EP 4
 #define UAH_FORK 9
@@ -116,5 +117,14 @@ uint32_t uah_evcount(const struct uah_ep *ep, uint8_t type);
 const struct uah_ev *uah_evlast(const struct uah_ep *ep, uint8_t type);
 /** Print the traffic log (debugging a failing test). */
 void uah_print(const struct uah_net *net);
+
+/** Every kept message buffer of @p ua is back in its pool (read from the
+ *  operator dump, as an operator would see it). */
+bool uah_msgbufs_all_free(const struct sipdp_ua *ua);
+/** Run the clock to @p until_us, then assert (CUnit) that no endpoint has
+ *  a dialog, transaction, timer or kept message buffer left. */
+void uah_assert_idle(struct uah_net *net, uint64_t until_us);
+/** Endpoint tweak: 100rel supported, extension events to on_incoming. */
+void uah_rel100_supported(struct sipdp_ua_params *p);
 
 #endif /* SIPDP_UA_HARNESS_H */

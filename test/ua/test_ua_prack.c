@@ -38,47 +38,10 @@ static const char sdp[] = "v=0\r\no=b 2 2 IN IP4 192.0.2.2\r\ns=-\r\nc=IN IP4 19
 			  "t=0 0\r\nm=audio 5000 RTP/AVP 0\r\n";
 
 static void
-tw_sup(struct sipdp_ua_params *p)
-{
-	p->rel100 = SIPDP_UA_100REL_SUPPORTED;
-	p->cb.on_ext = p->cb.on_incoming;
-}
-
-static void
 tw_req(struct sipdp_ua_params *p)
 {
 	p->rel100 = SIPDP_UA_100REL_REQUIRED;
 	p->cb.on_ext = p->cb.on_incoming;
-}
-
-/* Every kept message buffer is back in the pool (from the operator dump). */
-static bool
-msgbufs_all_free(const struct sipdp_ua *ua)
-{
-	char *text = NULL, *p;
-	size_t len = 0;
-	unsigned nfree = 0, count = 1;
-	FILE *f = open_memstream(&text, &len);
-
-	sipdp_ua_dump(ua, f);
-	fclose(f);
-	p = strstr(text, "msgbufs_free=");
-	if (p != NULL)
-		sscanf(p, "msgbufs_free=%u/%u", &nfree, &count);
-	free(text);
-	return p != NULL && nfree == count;
-}
-
-static void
-assert_idle(struct uah_net *net, uint64_t until)
-{
-	uah_run(net, until);
-	for (uint32_t i = 0; i < net->nep; i++) {
-		CU_ASSERT_EQUAL(sipdp_ua_dialog_count(net->ep[i].ua), 0);
-		CU_ASSERT_EQUAL(sipdp_ua_tsx_count(net->ep[i].ua), 0);
-		CU_ASSERT_EQUAL(sipdp_ua_timer_count(net->ep[i].ua), 0);
-		CU_ASSERT(msgbufs_all_free(net->ep[i].ua));
-	}
 }
 
 static int
@@ -109,7 +72,7 @@ static void
 test_retransmit_then_504(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, uah_rel100_supported), *b = uah_add(net, 8, uah_rel100_supported);
 	static const uint64_t at_ms[] = { 0, 500, 1500, 3500, 7500, 15500, 31500 };
 	sipdp_handle_t ha;
 	uint64_t t0;
@@ -153,7 +116,7 @@ test_retransmit_then_504(void)
 		CU_ASSERT(strstr(text, " rel1xx_out=1 rel1xx_retx=6 rel1xx_timeouts=1 ") != NULL);
 		free(text);
 	}
-	assert_idle(net, t0 + 120 * UAH_SEC);
+	uah_assert_idle(net, t0 + 120 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -161,7 +124,7 @@ static void
 test_2xx_held_until_prack(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, uah_rel100_supported), *b = uah_add(net, 8, uah_rel100_supported);
 	const struct uah_pkt *p200, *pprack;
 	sipdp_handle_t ha, hb;
 	uint64_t t0;
@@ -196,7 +159,7 @@ test_2xx_held_until_prack(void)
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->prack_in, 1);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_retx, 1);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-	assert_idle(net, t0 + 60 * UAH_SEC);
+	uah_assert_idle(net, t0 + 60 * UAH_SEC);
 	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_REMOTE_BYE);
 	uah_free(net);
 }
@@ -218,7 +181,7 @@ test_420(void)
 	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_INCOMING), 0);
 	CU_ASSERT_EQUAL(uah_evlast(a, SIPDP_UA_EV_FAILED)->status, 420);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->sent_420, 1);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -243,7 +206,7 @@ test_421(void)
 	uah_settle(net);
 	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_ANSWERED), 1);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -262,7 +225,7 @@ static void
 test_rseq_order(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, uah_rel100_supported), *b = uah_add(net, 8, uah_rel100_supported);
 	char *m1, *m2;
 	const char *orig;
 	uint32_t n;
@@ -305,7 +268,7 @@ test_rseq_order(void)
 	free(m1);
 	free(m2);
 	CU_ASSERT_EQUAL(sipdp_ua_reject(b->ua, b->last_incoming, 486, SIPDP_STR_NULL, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -321,7 +284,7 @@ static void
 test_offer_in_1xx(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, uah_rel100_supported), *b = uah_add(net, 8, uah_rel100_supported);
 	const struct uah_pkt *p;
 	sipdp_handle_t ha, hb;
 
@@ -346,7 +309,7 @@ test_offer_in_1xx(void)
 	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_ANSWERED), 1);
 	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_CONFIRMED), 1);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(b->ua, hb, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -354,7 +317,7 @@ static void
 test_second_reliable(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, uah_rel100_supported), *b = uah_add(net, 8, uah_rel100_supported);
 	sipdp_handle_t ha, hb;
 	uint32_t n;
 
@@ -377,7 +340,7 @@ test_second_reliable(void)
 	CU_ASSERT_EQUAL(sipdp_ua_cancel(a->ua, ha, net->now_us), 0);
 	uah_settle(net);
 	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_CANCELLED);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -385,7 +348,7 @@ static void
 test_cancel_while_held(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, uah_rel100_supported), *b = uah_add(net, 8, uah_rel100_supported);
 	sipdp_handle_t ha, hb;
 
 	a->drop_prefix = "PRACK ";
@@ -407,7 +370,7 @@ test_cancel_while_held(void)
 	CU_ASSERT_EQUAL(uah_evlast(a, SIPDP_UA_EV_FAILED)->status, 487);
 	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_CANCELLED);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_timeouts, 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -419,7 +382,7 @@ static void
 test_rel100_off_per_call(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, uah_rel100_supported), *b = uah_add(net, 8, uah_rel100_supported);
 	sipdp_handle_t ha, hb;
 	uint64_t t0;
 
@@ -442,7 +405,7 @@ test_rel100_off_per_call(void)
 	CU_ASSERT_EQUAL(sipdp_ua_rel100_off(b->ua, hb), -EINVAL); /* answered */
 	CU_ASSERT_EQUAL(sipdp_ua_rel100_off(a->ua, ha), -EINVAL); /* a UAC dialog */
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-	assert_idle(net, t0 + 60 * UAH_SEC);
+	uah_assert_idle(net, t0 + 60 * UAH_SEC);
 	CU_ASSERT_EQUAL(sipdp_ua_rel100_off(b->ua, hb), -ENOENT);
 
 	/* a second call: reliable 183 first, then "off" is refused */
@@ -456,7 +419,7 @@ test_rel100_off_per_call(void)
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_out, 1);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->prack_in, 1);
 	CU_ASSERT_EQUAL(sipdp_ua_reject(b->ua, hb, 486, SIPDP_STR_NULL, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 

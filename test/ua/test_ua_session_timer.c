@@ -69,36 +69,6 @@ tw_min600(struct sipdp_ua_params *p)
 	p->cb.on_ext = p->cb.on_incoming;
 }
 
-/* Every kept message buffer is back in the pool (from the operator dump). */
-static bool
-msgbufs_all_free(const struct sipdp_ua *ua)
-{
-	char *text = NULL, *p;
-	size_t len = 0;
-	unsigned nfree = 0, count = 1;
-	FILE *f = open_memstream(&text, &len);
-
-	sipdp_ua_dump(ua, f);
-	fclose(f);
-	p = strstr(text, "msgbufs_free=");
-	if (p != NULL)
-		sscanf(p, "msgbufs_free=%u/%u", &nfree, &count);
-	free(text);
-	return p != NULL && nfree == count;
-}
-
-static void
-assert_idle(struct uah_net *net, uint64_t until)
-{
-	uah_run(net, until);
-	for (uint32_t i = 0; i < net->nep; i++) {
-		CU_ASSERT_EQUAL(sipdp_ua_dialog_count(net->ep[i].ua), 0);
-		CU_ASSERT_EQUAL(sipdp_ua_tsx_count(net->ep[i].ua), 0);
-		CU_ASSERT_EQUAL(sipdp_ua_timer_count(net->ep[i].ua), 0);
-		CU_ASSERT(msgbufs_all_free(net->ep[i].ua));
-	}
-}
-
 static bool
 has(const struct uah_pkt *p, const char *s)
 {
@@ -164,7 +134,7 @@ test_update_refresh(void)
 	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_SESSION_EXPIRED), 1);
 	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_TIMEOUT);
 	CU_ASSERT_EQUAL(uah_evlast(a, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_REMOTE_BYE);
-	assert_idle(net, t0 + 400 * UAH_SEC);
+	uah_assert_idle(net, t0 + 400 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -226,7 +196,7 @@ test_reinvite_refresh(void)
 	CU_ASSERT_EQUAL(sipdp_ua_session_info(b->ua, hb, &ib), 0);
 	CU_ASSERT_EQUAL(ib.refresh_at, t0 + 240 * UAH_SEC);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->session_expiries, 0);
 	uah_free(net);
 }
@@ -260,7 +230,7 @@ test_422(void)
 	CU_ASSERT_EQUAL(ia.min_se_s, 600);
 	CU_ASSERT(ia.we_refresh);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -332,7 +302,7 @@ test_election(void)
 		if (c->tw_b == NULL && ia.expires_s != 0)
 			CU_FAIL(c->why);
 		CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-		assert_idle(net, net->now_us + 60 * UAH_SEC);
+		uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 		uah_free(net);
 	}
 }
@@ -367,7 +337,7 @@ test_per_call_on_plain_stack(void)
 	CU_ASSERT(ia.we_refresh && !ib.we_refresh);
 	CU_ASSERT_EQUAL(ib.expires_s, 120);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(b->ua, hb, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -394,7 +364,7 @@ test_expiry_exact(void)
 	CU_ASSERT_EQUAL(uah_evlast(b, SIPDP_UA_EV_TERMINATED)->reason, SIPDP_DLG_R_TIMEOUT);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->session_expiries, 1);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(a->ua)->session_expiries, 0);
-	assert_idle(net, t0 + 200 * UAH_SEC);
+	uah_assert_idle(net, t0 + 200 * UAH_SEC);
 	uah_free(net);
 }
 

@@ -32,43 +32,6 @@
 static const struct sipdp_str ct = SIPDP_STR("application/sdp");
 static const struct sipdp_str offer = SIPDP_STR("v=0\r\no=x 3 3 IN IP4 192.0.2.9\r\n");
 
-static void
-tw_sup(struct sipdp_ua_params *p)
-{
-	p->rel100 = SIPDP_UA_100REL_SUPPORTED;
-	p->cb.on_ext = p->cb.on_incoming;
-}
-
-/* Every kept message buffer is back in the pool (from the operator dump). */
-static bool
-msgbufs_all_free(const struct sipdp_ua *ua)
-{
-	char *text = NULL, *p;
-	size_t len = 0;
-	unsigned nfree = 0, count = 1;
-	FILE *f = open_memstream(&text, &len);
-
-	sipdp_ua_dump(ua, f);
-	fclose(f);
-	p = strstr(text, "msgbufs_free=");
-	if (p != NULL)
-		sscanf(p, "msgbufs_free=%u/%u", &nfree, &count);
-	free(text);
-	return p != NULL && nfree == count;
-}
-
-static void
-assert_idle(struct uah_net *net, uint64_t until)
-{
-	uah_run(net, until);
-	for (uint32_t i = 0; i < net->nep; i++) {
-		CU_ASSERT_EQUAL(sipdp_ua_dialog_count(net->ep[i].ua), 0);
-		CU_ASSERT_EQUAL(sipdp_ua_tsx_count(net->ep[i].ua), 0);
-		CU_ASSERT_EQUAL(sipdp_ua_timer_count(net->ep[i].ua), 0);
-		CU_ASSERT(msgbufs_all_free(net->ep[i].ua));
-	}
-}
-
 static sipdp_handle_t
 call_up(struct uah_net *net, struct uah_ep *a, struct uah_ep *b, sipdp_handle_t *hb)
 {
@@ -140,7 +103,7 @@ test_confirmed_both(void)
 	CU_ASSERT_EQUAL(sipdp_ua_stats(a->ua)->update_in, 1);
 	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->update_in, 3);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -148,7 +111,7 @@ static void
 test_early_both(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_sup), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, uah_rel100_supported), *b = uah_add(net, 8, uah_rel100_supported);
 	sipdp_handle_t ha, hb, ea;
 
 	CU_ASSERT_EQUAL_FATAL(uah_invite(a, 1, &ha), 0);
@@ -181,7 +144,7 @@ test_early_both(void)
 	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_ANSWERED), 1);
 	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_CONFIRMED), 1);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(b->ua, hb, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -223,7 +186,7 @@ test_glare(void)
 	uah_settle(net);
 	CU_ASSERT_EQUAL(upd_responses(b, 200), 1);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -274,7 +237,7 @@ test_500_retry_after(void)
 	uah_settle(net);
 	CU_ASSERT_EQUAL(upd_responses(a, 200), 1);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(b->ua, hb, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
@@ -321,7 +284,7 @@ test_invite_offer_open(void)
 	CU_ASSERT_EQUAL(sipdp_ua_reject(b->ua, hb, 486, SIPDP_STR_NULL, net->now_us), 0);
 	uah_settle(net);
 	CU_ASSERT_EQUAL(uah_evlast(a, SIPDP_UA_EV_FAILED)->status, 486);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	uah_free(net);
 }
 
