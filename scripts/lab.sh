@@ -187,6 +187,41 @@ sys.exit(0 if d.startswith(b'SIP/2.0 ') else 1)
 PY
 }
 
+# A net_tap port (drivers-config/lab-tap.yaml) is a kernel interface in the
+# dut namespace: bridge it to the veth so the peer reaches it. The bridge
+# keeps frames addressed to a port's own MAC for itself, and the kernel
+# side of a DPDK tap starts with the MAC DPDK uses: give the kernel side
+# another one so frames for sipdp's MAC are forwarded into the tap. Like the
+# veth, the bridge must not speak for sipdp's addresses (no IPv6, no ARP,
+# strict rp_filter).
+BRIDGE=sipdp-br0
+tap_bridge() { # $1 the tap's kernel name
+	local i
+	for i in $(seq 1 100); do
+		link_in "$DUT_NS" "$1" && break
+		sleep 0.1
+	done
+	link_in "$DUT_NS" "$1" || return 1
+	link_in "$DUT_NS" "$BRIDGE" || ip -n "$DUT_NS" link add "$BRIDGE" type bridge
+	ip netns exec "$DUT_NS" sysctl -qw "net.ipv6.conf.$BRIDGE.disable_ipv6=1"
+	ip netns exec "$DUT_NS" sysctl -qw "net.ipv4.conf.$BRIDGE.rp_filter=1"
+	ip netns exec "$DUT_NS" sysctl -qw "net.ipv4.conf.$BRIDGE.arp_ignore=8"
+	ip netns exec "$DUT_NS" sysctl -qw "net.ipv6.conf.$1.disable_ipv6=1"
+	ip -n "$DUT_NS" link set "$BRIDGE" arp off
+	ip -n "$DUT_NS" link set "$1" address 02:00:00:5e:00:fe
+	ip -n "$DUT_NS" link set "$1" master "$BRIDGE"
+	ip -n "$DUT_NS" link set "$DUT_IF" master "$BRIDGE"
+	ip -n "$DUT_NS" link set "$1" up
+	ip -n "$DUT_NS" link set "$BRIDGE" up
+}
+
+tap_unbridge() {
+	if ns_exists "$DUT_NS" && link_in "$DUT_NS" "$BRIDGE"; then
+		ip -n "$DUT_NS" link del "$BRIDGE"
+	fi
+	return 0
+}
+
 # start [CONFIG]: run sipdp in the dut namespace (lab brought up if needed),
 # wait until it answers a SIP OPTIONS from the peer (sent to the config's
 # first address: a tagged or other subnet needs its peer interface made
@@ -229,6 +264,12 @@ cmd_start() {
 		-- --config "$cfg" >>"$RUN_DIR/sipdp.log" 2>&1 </dev/null &
 	pid=$!
 	echo "$pid" >"$RUN_DIR/sipdp.pid"
+	if [[ $name == net_tap* ]]; then
+		local tif
+		tif=$(sed -n 's/.*iface=\([^,]*\).*/\1/p' <<<"$devargs")
+		[ -n "$tif" ] || { cmd_stop >/dev/null 2>&1 || true; die "a net_tap port needs devargs iface=NAME"; }
+		tap_bridge "$tif" || { cmd_stop >/dev/null 2>&1 || true; die "net_tap $tif did not appear (log: $RUN_DIR/sipdp.log)"; }
+	fi
 	# Bounded wait: the ready line, then a SIP answer to an OPTIONS.
 	for i in $(seq 1 60); do
 		kill -0 "$pid" 2>/dev/null || { tail -n 20 "$RUN_DIR/sipdp.log" >&2; rm -f "$RUN_DIR/sipdp.pid"; die "sipdp exited during start (log: $RUN_DIR/sipdp.log)"; }
@@ -248,6 +289,7 @@ cmd_stop() {
 	local pid i
 	if ! pid=$(running_pid); then
 		rm -f "$RUN_DIR/sipdp.pid"
+		tap_unbridge
 		echo "sipdp not running"
 		return 0
 	fi
@@ -259,9 +301,11 @@ cmd_stop() {
 	if kill -0 "$pid" 2>/dev/null; then
 		kill -KILL "$pid" 2>/dev/null || true
 		rm -f "$RUN_DIR/sipdp.pid"
+		tap_unbridge
 		die "sipdp (pid $pid) ignored SIGTERM for 20 s: killed"
 	fi
 	rm -f "$RUN_DIR/sipdp.pid"
+	tap_unbridge
 	echo "sipdp stopped (pid $pid)"
 }
 
