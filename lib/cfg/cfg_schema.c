@@ -7,9 +7,11 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "cfg_pvt.h"
 
@@ -405,19 +407,24 @@ t_regex_parse(struct cfg_ctx *ctx, const struct cfg_field *f, const yaml_node_t 
 	void *dst)
 {
 	char *buf = dst;
-	regex_t re;
+	pcre2_code *re;
+	int err;
+	PCRE2_SIZE at;
 
 	if (str_parse_class(ctx, f, n, dst, STR_TEXT, "a regular expression") != 0)
 		return -1;
-	int rc = regcomp(&re, buf, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		char why[96];
-		regerror(rc, &re, why, sizeof(why));
-		cfg_err(ctx, n, "bad regular expression: %s", why);
+	/* The same library and options (none) lib/shard matches with. */
+	re = pcre2_compile((PCRE2_SPTR)buf, PCRE2_ZERO_TERMINATED, 0, &err, &at, NULL);
+	if (re == NULL) {
+		PCRE2_UCHAR why[96];
+
+		pcre2_get_error_message(err, why, sizeof(why));
+		cfg_err(ctx, n, "bad regular expression: %s (at offset %zu)", (const char *)why,
+			(size_t)at);
 		buf[0] = '\0';
 		return -1;
 	}
-	regfree(&re);
+	pcre2_code_free(re);
 	return 0;
 }
 

@@ -198,7 +198,7 @@ struct sipdp_cfg_match {
 	char method[SIPDP_CFG_NAME_LEN];       /**< "" any, else a SIP method token */
 	char ruri_user[SIPDP_CFG_NAME_LEN];    /**< exact Request-URI user */
 	char ruri_user_prefix[SIPDP_CFG_NAME_LEN];
-	char ruri_user_regex[SIPDP_CFG_REGEX_LEN]; /**< POSIX ERE, compiles (checked) */
+	char ruri_user_regex[SIPDP_CFG_REGEX_LEN]; /**< PCRE2 pattern, compiles (checked) */
 	char ruri_host[SIPDP_CFG_HOST_LEN];    /**< exact, case-insensitive */
 	char from_user[SIPDP_CFG_NAME_LEN];    /**< exact From user */
 	struct sipdp_cfg_ip source;            /**< family 0: any source */

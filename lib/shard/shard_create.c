@@ -48,6 +48,9 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	w->msg = malloc(sizeof(*w->msg));
 	if (w->msg == NULL)
 		return -ENOMEM;
+	rc = sipdp_shard_policy_scratch_create(&w->re_scratch);
+	if (rc != 0)
+		return rc;
 	/* net_af_packet fans frames out over every qpair and RSS over every
 	 * queue: each queue belongs to exactly one worker. */
 	for (uint16_t q = i; q < p->nb_rx_queues && w->nb_rxq < SIPDP_SHARD_MAX_RXQ;
@@ -247,6 +250,7 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 		sipdp_timer_destroy(w->wheel);
 		sipdp_dp_reasm_destroy(w->reasm);
 		free(w->msg);
+		sipdp_shard_policy_scratch_destroy(w->re_scratch);
 		shard_gen_destroy(w);
 		rte_free(w);
 	}

@@ -57,7 +57,7 @@ host_match(struct sipdp_str host, const char *want)
 
 int
 sipdp_shard_policy_match(const struct sipdp_shard_policy *p, const struct sipdp_msg *m,
-	int family, const uint8_t *src)
+	int family, const uint8_t *src, struct sipdp_shard_policy_scratch *scratch)
 {
 	struct sipdp_uri ruri, furi;
 	bool ruri_ok, from_ok = false, from_done = false;
@@ -74,18 +74,9 @@ sipdp_shard_policy_match(const struct sipdp_shard_policy *p, const struct sipdp_
 		if (r->prefix_len != 0 && !(ruri_ok && ruri.user.len >= r->prefix_len &&
 		    memcmp(ruri.user.p, mt->ruri_user_prefix, r->prefix_len) == 0))
 			continue;
-		if (r->has_re) {
-			/* regexec wants a C string; call setup only, cold
-			 * enough for a copy and a POSIX matcher. */
-			char u[SIPDP_CFG_NAME_LEN * 4];
-
-			if (!ruri_ok || ruri.user.len >= sizeof(u))
-				continue;
-			memcpy(u, ruri.user.p, ruri.user.len);
-			u[ruri.user.len] = 0;
-			if (regexec(&r->re, u, 0, NULL, 0) != 0)
-				continue;
-		}
+		if (r->re != NULL && !(ruri_ok && pcre2_match(r->re, (PCRE2_SPTR)ruri.user.p,
+		    ruri.user.len, 0, 0, scratch->md, p->mctx) >= 0))
+			continue;
 		if (r->ruri_host[0] != 0 && !(ruri_ok && host_match(ruri.host, r->ruri_host)))
 			continue;
 		if (mt->from_user[0] != 0) {
@@ -268,7 +259,7 @@ shard_on_incoming(void *user, const struct sipdp_ua_event *ev)
 	}
 	if (rule == -2 && ev->src != NULL) /* not seen before the UA: match now */
 		rule = sipdp_shard_policy_match(w->snap->policy, ev->msg, ev->src->family,
-			ev->src->addr);
+			ev->src->addr, w->re_scratch);
 	if (rule < 0) {
 		w->st.policy_404++;
 		(void)sipdp_ua_reject(w->ua, ev->dlg, 404, SIPDP_STR_NULL, w->now_us);
@@ -369,7 +360,8 @@ shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 	if (sipdp_msg_parse(w->msg, rx->payload, rx->len, 0) <= 0 ||
 	    sipdp_msg_to(w->msg, &to) != 0 || to.tag.p != NULL)
 		return 0;
-	rule = sipdp_shard_policy_match(w->snap->policy, w->msg, src->family, src->addr);
+	rule = sipdp_shard_policy_match(w->snap->policy, w->msg, src->family, src->addr,
+		w->re_scratch);
 	if (rule >= 0 && w->snap->cfg->rules[rule].action == SIPDP_CFG_ACTION_DROP &&
 	    !atomic_load_explicit(&w->s->draining, memory_order_relaxed)) {
 		w->st.policy_drop++;

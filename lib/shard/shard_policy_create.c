@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Policy compilation (cold): regexes are compiled once, at start. */
+/* Policy compilation (cold): regexes are compiled (and JIT-compiled) once,
+ * at start and at each reload. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +42,12 @@ sipdp_shard_policy_create(const struct sipdp_cfg *cfg, struct sipdp_shard_policy
 	if (p == NULL)
 		return -ENOMEM;
 	p->cfg = cfg;
+	p->mctx = pcre2_match_context_create(NULL);
+	if (p->mctx == NULL) {
+		free(p);
+		return -ENOMEM;
+	}
+	pcre2_set_match_limit(p->mctx, SIPDP_SHARD_REGEX_MATCH_LIMIT);
 	for (uint16_t i = 0; i < cfg->nb_rules; i++) {
 		const struct sipdp_cfg_match *mt = &cfg->rules[i].match;
 		struct shard_rule *r = &p->rules[i];
@@ -59,15 +66,21 @@ sipdp_shard_policy_create(const struct sipdp_cfg *cfg, struct sipdp_shard_policy
 		reject_extra(&cfg->rules[i], r);
 		snprintf(r->contact, sizeof(r->contact), "<%s>", cfg->rules[i].redirect.contact);
 		if (mt->ruri_user_regex[0] != 0) {
-			int rc = regcomp(&r->re, mt->ruri_user_regex, REG_EXTENDED | REG_NOSUB);
+			int err;
+			PCRE2_SIZE at;
 
-			if (rc != 0) {
-				SHARD_LOG(ERR, "policy[%u]: regex does not compile\n", i);
+			r->re = pcre2_compile((PCRE2_SPTR)mt->ruri_user_regex, PCRE2_ZERO_TERMINATED,
+				0, &err, &at, NULL);
+			if (r->re == NULL) {
+				SHARD_LOG(ERR, "policy[%u]: regex does not compile (error %d at %zu)\n",
+					i, err, (size_t)at);
 				p->nb_rules = i;
 				sipdp_shard_policy_destroy(p);
 				return -EINVAL;
 			}
-			r->has_re = true;
+			/* Without a JIT on this CPU the interpreter matches:
+			 * slower, same answers. */
+			(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE);
 		}
 		p->nb_rules = (uint16_t)(i + 1);
 	}
@@ -82,7 +95,33 @@ sipdp_shard_policy_destroy(struct sipdp_shard_policy *p)
 	if (p == NULL)
 		return;
 	for (uint16_t i = 0; i < p->nb_rules; i++)
-		if (p->rules[i].has_re)
-			regfree(&p->rules[i].re);
+		pcre2_code_free(p->rules[i].re);
+	pcre2_match_context_free(p->mctx);
 	free(p);
+}
+
+int
+sipdp_shard_policy_scratch_create(struct sipdp_shard_policy_scratch **out)
+{
+	struct sipdp_shard_policy_scratch *sc = calloc(1, sizeof(*sc));
+
+	if (sc == NULL)
+		return -ENOMEM;
+	/* One offset pair: the policy asks whether, not where. */
+	sc->md = pcre2_match_data_create(1, NULL);
+	if (sc->md == NULL) {
+		free(sc);
+		return -ENOMEM;
+	}
+	*out = sc;
+	return 0;
+}
+
+void
+sipdp_shard_policy_scratch_destroy(struct sipdp_shard_policy_scratch *sc)
+{
+	if (sc == NULL)
+		return;
+	pcre2_match_data_free(sc->md);
+	free(sc);
 }

@@ -2,8 +2,10 @@
 #ifndef SIPDP_SHARD_PVT_H
 #define SIPDP_SHARD_PVT_H
 
-#include <regex.h>
 #include <stdatomic.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -44,8 +46,7 @@ struct shard_tcp_msg {
 #define SHARD_OPQ_VLAN   0x10000u
 
 struct shard_rule {
-	regex_t re;
-	bool has_re;
+	pcre2_code *re;      /* JIT-compiled when the platform has a JIT */
 	char ruri_host[SIPDP_CFG_HOST_LEN];
 	uint32_t prefix_len;
 	uint32_t extra_len;
@@ -54,8 +55,17 @@ struct shard_rule {
 					       parameters needs the brackets) */
 };
 
+/* The match data of one worker: PCRE2 writes match offsets there, so it is
+ * per thread and made once, never per message. */
+struct sipdp_shard_policy_scratch {
+	pcre2_match_data *md;
+};
+
 struct sipdp_shard_policy {
 	const struct sipdp_cfg *cfg;
+	/* Read-only while matching, so shared by the workers: bounds the
+	 * backtracking an operator's pattern may cost per request. */
+	pcre2_match_context *mctx;
 	uint16_t nb_rules;
 	struct shard_rule rules[SIPDP_CFG_MAX_RULES];
 };
@@ -99,6 +109,7 @@ struct shard_worker {
 	struct shard_xfer_counts xc;
 	struct shard_gen *gen;       /* calls: generator, NULL without calls: */
 	struct shard_snap *snap;     /* config snapshot read at the top of each loop */
+	struct sipdp_shard_policy_scratch *re_scratch; /* regex match data */
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64

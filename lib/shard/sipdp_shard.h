@@ -179,12 +179,23 @@ void sipdp_shard_policy_destroy(struct sipdp_shard_policy *p);
  * Request-URI user exact / prefix / regex, Request-URI host
  * case-insensitive, From user, source network). @p family AF_INET or
  * AF_INET6, @p src the source address (network order, 4 or 16 bytes).
- * Regexes run with regexec(): call setup only, never per packet. Owning
- * worker (regexec on a shared compiled regex is thread-safe).
+ * Regexes are PCRE2, JIT-compiled, matched on the user part in place (no
+ * copy) with the caller's scratch; a match that exceeds the backtracking
+ * limit (SIPDP_SHARD_REGEX_MATCH_LIMIT) counts as no match. Called by the
+ * owning worker with its own scratch; the policy itself is shared.
  * @return the rule index, or -ENOENT when none matches.
  */
+struct sipdp_shard_policy_scratch;
 int sipdp_shard_policy_match(const struct sipdp_shard_policy *p, const struct sipdp_msg *m,
-	int family, const uint8_t *src);
+	int family, const uint8_t *src, struct sipdp_shard_policy_scratch *scratch);
+
+/** Backtracking steps one regex match may take (PCRE2 match limit). */
+#define SIPDP_SHARD_REGEX_MATCH_LIMIT 100000u
+
+/** Per-thread state of sipdp_shard_policy_match(): one per worker, made
+ *  at start (allocates). */
+int sipdp_shard_policy_scratch_create(struct sipdp_shard_policy_scratch **out);
+void sipdp_shard_policy_scratch_destroy(struct sipdp_shard_policy_scratch *s);
 
 /**
  * Expand an SDP template: ${local_ip}, ${ip_version} (IP4 / IP6),

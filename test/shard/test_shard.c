@@ -238,6 +238,7 @@ static const char policy_yaml[] =
 
 static struct sipdp_cfg *pcfg;
 static struct sipdp_shard_policy *pol;
+static struct sipdp_shard_policy_scratch *scratch;
 
 static int
 match(const char *text, int family, const char *src)
@@ -246,7 +247,7 @@ match(const char *text, int family, const char *src)
 
 	CU_ASSERT_FATAL(inet_pton(family, src, a) == 1);
 	parse(text);
-	return sipdp_shard_policy_match(pol, &msg, family, a);
+	return sipdp_shard_policy_match(pol, &msg, family, a, scratch);
 }
 
 #define INV(ruri, from) REQ("INVITE", ruri, from, "c@x", "z9hG4bK-p")
@@ -262,6 +263,7 @@ test_first_matching_rule_decides(void)
 		sipdp_cfg_errors_print(stdout, &errs, "policy_yaml");
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_EQUAL_FATAL(sipdp_shard_policy_create(pcfg, &pol), 0);
+	CU_ASSERT_EQUAL_FATAL(sipdp_shard_policy_scratch_create(&scratch), 0);
 
 	CU_ASSERT_EQUAL(match(REQ("MESSAGE", "sip:1000@192.0.2.1", "sip:x@y", "m@x", "z9hG4bK-m"),
 		AF_INET, "192.0.2.2"), 0);
@@ -289,6 +291,61 @@ test_first_matching_rule_decides(void)
 	CU_ASSERT_EQUAL(match(INV("sip:1000@example.com", "sip:alice@y"), AF_INET, "198.51.100.7"),
 		1);
 	sipdp_shard_policy_destroy(pol);
+	sipdp_shard_policy_scratch_destroy(scratch);
+	sipdp_cfg_free(pcfg);
+}
+
+/* PCRE2 syntax (\\d, lookahead, alternation), matched on the user part in
+ * place (the rest of the URI is not seen), and a pattern that backtracks
+ * exponentially on a hostile user part stops at the match limit and counts
+ * as no match instead of holding the worker. */
+static const char regex_yaml[] =
+	"lcores:\n"
+	"  workers: [1]\n"
+	"ports:\n"
+	"  - name: net_null0\n"
+	"    ipv4: 192.0.2.1/24\n"
+	"policy:\n"
+	"  - name: catastrophic\n"
+	"    match: {ruri_user_regex: \"^(?:(a+)+x|a+b)$\"}\n"
+	"    reject: {code: 480}\n"
+	"  - name: fr-mobile\n"
+	"    match: {ruri_user_regex: \"^\\\\+33(?=[67])\\\\d{9}$\"}\n"
+	"    reject: {code: 403}\n"
+	"  - name: services\n"
+	"    match: {ruri_user_regex: \"^(voicemail|ivr)-\\\\w+$\"}\n"
+	"    reject: {code: 404}\n";
+
+static void
+test_regex_pcre2_syntax_and_backtracking_bound(void)
+{
+	struct sipdp_cfg_errors errs;
+	int rc = sipdp_cfg_load_string(regex_yaml, strlen(regex_yaml), NULL, &pcfg, &errs);
+
+	if (rc != 0)
+		sipdp_cfg_errors_print(stdout, &errs, "regex_yaml");
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL_FATAL(sipdp_shard_policy_create(pcfg, &pol), 0);
+	CU_ASSERT_EQUAL_FATAL(sipdp_shard_policy_scratch_create(&scratch), 0);
+
+	CU_ASSERT_EQUAL(match(INV("sip:+33612345678@192.0.2.1", "sip:x@y"), AF_INET, "192.0.2.2"), 1);
+	CU_ASSERT_EQUAL(match(INV("sip:+33112345678@192.0.2.1", "sip:x@y"), AF_INET, "192.0.2.2"),
+		-ENOENT);
+	CU_ASSERT_EQUAL(match(INV("sip:+3361234567@192.0.2.1", "sip:x@y"), AF_INET, "192.0.2.2"),
+		-ENOENT);
+	CU_ASSERT_EQUAL(match(INV("sip:ivr-main@192.0.2.1", "sip:x@y"), AF_INET, "192.0.2.2"), 2);
+	/* The host and parameters are not part of the subject. */
+	CU_ASSERT_EQUAL(match(INV("sip:ivr-main@192.0.2.1;user=phone", "sip:x@y"), AF_INET,
+		"192.0.2.2"), 2);
+	/* Few a's: the failing branch backtracks a little, the second matches. */
+	CU_ASSERT_EQUAL(match(INV("sip:aaaab@192.0.2.1", "sip:x@y"), AF_INET, "192.0.2.2"), 0);
+	/* 20 a's: (a+)+x tries ~2^20 splits before the second branch; PCRE2's
+	 * default limit (10,000,000) lets it get there and match, ours stops
+	 * it first (PCRE2_ERROR_MATCHLIMIT), so no rule matches. */
+	CU_ASSERT_EQUAL(match(INV("sip:aaaaaaaaaaaaaaaaaaaab@192.0.2.1", "sip:x@y"),
+		AF_INET, "192.0.2.2"), -ENOENT);
+	sipdp_shard_policy_destroy(pol);
+	sipdp_shard_policy_scratch_destroy(scratch);
 	sipdp_cfg_free(pcfg);
 }
 
@@ -339,6 +396,7 @@ static struct sipdp_test_case cases[] = {
 	{ "full_handoff_ring_frees_and_counts_what_does_not_fit",
 	  test_full_handoff_ring_frees_and_counts_what_does_not_fit },
 	{ "first_matching_rule_decides", test_first_matching_rule_decides },
+	{ "regex_pcre2_syntax_and_backtracking_bound", test_regex_pcre2_syntax_and_backtracking_bound },
 	{ "sdp_template_variables_are_replaced", test_sdp_template_variables_are_replaced },
 	{ NULL, NULL }
 };
