@@ -9,10 +9,13 @@
  *  - next hop of the target: IPv4 and bracketed IPv6 literals, default
  *    port 5060, an explicit port; a host name is -ENOTSUP (no DNS on the
  *    data path), a non-SIP URI -EINVAL
- *  - the summary line's exact text, run time, rate and failures by status included
+ *  - the summary line's exact text, run time, rate and failures by status included;
+ *    with transfers (calls.refer_to) their counts, completed/s and failures
+ *    by status follow, a transfer without a status shown as 0
  *  - the dialog app word: a rule word (snapshot | rule | local), a generated
  *    call's and an attended transfer's consultation are told apart, each
- *    giving back what was put in (the consultation's call handle included)
+ *    giving back what was put in (the consultation's call handle included,
+ *    a generated call's start time and the low 6 bits of its number)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -152,6 +155,37 @@ test_summary_line(void)
 }
 
 static void
+test_summary_line_transfers(void)
+{
+	struct sipdp_shard_calls c = { 0 };
+	char buf[512];
+
+	c.attempted = 1000;
+	c.answered = 1000;
+	c.setup_p50_us = 1152;
+	c.setup_p99_us = 20480;
+	c.xfer_attempted = 1000;
+	c.xfer_accepted = 998;
+	c.xfer_completed = 995;
+	c.xfer_failed = 5;
+	sipdp_shard_calls_summary(&c, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "calls: attempted 1000 answered 1000 failed 0 not_started 0 "
+		"p50 1.152 ms p99 20.480 ms transfers: attempted 1000 accepted 998 completed 995 "
+		"failed 5");
+	c.run_us = 5000000;
+	c.xfer_status[0] = 486;
+	c.xfer_status_count[0] = 3;
+	c.xfer_status[1] = 603;
+	c.xfer_status_count[1] = 1;
+	c.xfer_status[2] = SIPDP_SHARD_GEN_NO_STATUS;
+	c.xfer_status_count[2] = 1;
+	sipdp_shard_calls_summary(&c, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "calls: attempted 1000 answered 1000 failed 0 not_started 0 "
+		"p50 1.152 ms p99 20.480 ms in 5.000 s, 200 answered/s transfers: attempted 1000 "
+		"accepted 998 completed 995 failed 5, 199 completed/s failures: 486x3 603x1 0x1");
+}
+
+static void
 test_app_word_kinds(void)
 {
 	static struct shard_snap snap; /* aligned(64) by its type */
@@ -169,6 +203,16 @@ test_app_word_kinds(void)
 	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(gen));
 	CU_ASSERT_EQUAL(gen & SHARD_APP_CONSULT, 0);
 	CU_ASSERT_EQUAL(SHARD_APP_GEN_T(gen), 123456789ull);
+	gen = SHARD_APP_GEN_MAKE(123456789ull, 64 + 5);
+	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(gen));
+	CU_ASSERT_EQUAL(gen & SHARD_APP_CONSULT, 0);
+	CU_ASSERT_NOT_EQUAL(gen & SHARD_APP_GEN, 0);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_T(gen), 123456789ull);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_SEQ(gen), 5);
+	gen = SHARD_APP_GEN_MAKE((1ull << 56) - 1, 63);
+	CU_ASSERT_EQUAL(gen & SHARD_APP_CONSULT, 0);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_T(gen), (1ull << 56) - 1);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_SEQ(gen), 63);
 
 	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(consult));
 	CU_ASSERT_EQUAL(consult & SHARD_APP_GEN, 0);
@@ -185,6 +229,7 @@ static struct sipdp_test_case cases[] = {
 	{ "hist_merge_equals_one_histogram", test_hist_merge_equals_one_histogram },
 	{ "dest_from_target", test_dest_from_target },
 	{ "summary_line", test_summary_line },
+	{ "summary_line_with_transfers", test_summary_line_transfers },
 	{ "app_word_kinds", test_app_word_kinds },
 	{ NULL, NULL }
 };
