@@ -265,7 +265,7 @@ gen_refer(struct shard_worker *w, sipdp_handle_t dlg)
 		return; /* the peer ended the call first */
 	GEN_INC(w->st.gen_xfer_attempted);
 	if (rc != 0)
-		xfer_failed(w, dlg, 0); /* not sent: a table was full */
+		xfer_failed(w, dlg, 0); /* not sent: a table full, the call ending */
 }
 
 void
