@@ -16,12 +16,16 @@
  *    call's and an attended transfer's consultation are told apart, each
  *    giving back what was put in (the consultation's call handle included,
  *    a generated call's start time and the low 6 bits of its number)
+ *  - a generated call's SDP offer: the same text every time for one call
+ *    (a session refresh repeats it, RFC 4028 §10), another o= session id
+ *    for a call started in the same microsecond with the next number, none
+ *    for a dialog that is not a generated call or without a template
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
-#include "shard_pvt.h"
+#include "shard_gen.h"
 #include "sipdp_pool.h"
 #include "sipdp_shard.h"
 #include "sipdp_test.h"
@@ -222,6 +226,41 @@ test_app_word_kinds(void)
 	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(0));
 }
 
+static struct shard_worker sdp_w;
+static struct shard_gen sdp_g;
+
+static void
+test_gen_sdp_same_per_call(void)
+{
+	char first[256];
+	struct sipdp_str a, b;
+	uint64_t app = SHARD_APP_GEN_MAKE(5000000ull, 7);
+
+	sdp_w.idx = 1;
+	sdp_w.gen = &sdp_g;
+	sdp_g.sdp_tmpl = "v=0\r\no=sipdp ${session_id} ${session_version} IN ${ip_version} "
+		"${local_ip}\r\n";
+	snprintf(sdp_g.local_ip, sizeof(sdp_g.local_ip), "192.0.2.1");
+	sdp_g.dest.family = AF_INET;
+	a = shard_gen_sdp(&sdp_w, app);
+	CU_ASSERT_FATAL(a.len > 0 && a.len < sizeof(first));
+	memcpy(first, a.p, a.len);
+	first[a.len] = 0;
+	/* (1 << 48) | (5000000 << 6 | 7) */
+	CU_ASSERT_STRING_EQUAL(first,
+		"v=0\r\no=sipdp 281475296710663 281475296710663 IN IP4 192.0.2.1\r\n");
+	b = shard_gen_sdp(&sdp_w, app);
+	CU_ASSERT_EQUAL(b.len, a.len);
+	CU_ASSERT(memcmp(b.p, first, b.len) == 0);
+	b = shard_gen_sdp(&sdp_w, SHARD_APP_GEN_MAKE(5000000ull, 8));
+	CU_ASSERT(b.len != 0 && (b.len != strlen(first) || memcmp(b.p, first, b.len) != 0));
+	CU_ASSERT_EQUAL(shard_gen_sdp(&sdp_w, 0).len, 0);
+	sdp_g.sdp_tmpl = NULL;
+	CU_ASSERT_EQUAL(shard_gen_sdp(&sdp_w, app).len, 0);
+	sdp_w.gen = NULL;
+	CU_ASSERT_EQUAL(shard_gen_sdp(&sdp_w, app).len, 0);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "hist_small_values_exact", test_hist_small_values_exact },
 	{ "hist_buckets_at_most_one_eighth_low", test_hist_buckets_at_most_one_eighth_low },
@@ -231,6 +270,7 @@ static struct sipdp_test_case cases[] = {
 	{ "summary_line", test_summary_line },
 	{ "summary_line_with_transfers", test_summary_line_transfers },
 	{ "app_word_kinds", test_app_word_kinds },
+	{ "gen_sdp_same_text_per_call", test_gen_sdp_same_per_call },
 	{ NULL, NULL }
 };
 
