@@ -21,11 +21,13 @@
 #   from 2000 to 100000 calls/s, 5 s of calls each (CALLS_S), stopping at
 #   the first rate with a failed call. Each run is bounded (RUN_TIMEOUT s).
 # Prints one line per rate; docs/performance.md has the figures.
+# MODE=transfer: the transfer-rate run instead (scripts/bench-transfer.inc.sh).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${1:-$root/build-release/app/sipdp/sipdp}
 shift || true
 rates=("$@")
+rates_given=$(( ${#rates[@]} > 0 ))
 [ ${#rates[@]} -gt 0 ] || rates=(2000 5000 10000 20000 50000 100000)
 CALLS_S=${CALLS_S:-5}
 RUN_TIMEOUT=${RUN_TIMEOUT:-60}
@@ -126,6 +128,11 @@ config sipdp-bench-a server 192.0.2.11 "policy:
         c=IN IP4 \${local_ip}
         t=0 0
         m=audio 4000 RTP/AVP 0"
+
+if [ "${MODE:-calls}" = transfer ]; then
+	source "$root/scripts/bench-transfer.inc.sh"
+	exit 0
+fi
 
 # busy: TSC cycles of worker loop iterations that did work (RX/TX bursts,
 # timers, and any time the thread was preempted while busy), per call;

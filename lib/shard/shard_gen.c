@@ -95,21 +95,31 @@ sipdp_shard_hist_percentile(const struct sipdp_shard_hist *h, unsigned permille)
 	return hist_low(SIPDP_SHARD_HIST_BUCKETS - 1);
 }
 
+/* Count @p status in a small table; status 0 marks the free slots, so a
+ * failed transfer without a status (0) is kept as SIPDP_SHARD_GEN_NO_STATUS. */
 static void
-count_status(struct shard_gen *g, uint16_t status)
+count_in(uint16_t *tab, uint64_t *cnt, uint64_t *other, uint16_t status)
 {
+	if (status == 0)
+		status = SIPDP_SHARD_GEN_NO_STATUS;
 	for (unsigned i = 0; i < SIPDP_SHARD_GEN_STATUS; i++) {
-		if (g->status[i] == status) {
-			GEN_INC(g->status_count[i]);
+		if (tab[i] == status) {
+			GEN_INC(cnt[i]);
 			return;
 		}
-		if (g->status[i] == 0) {
-			__atomic_store_n(&g->status[i], status, __ATOMIC_RELAXED);
-			GEN_INC(g->status_count[i]);
+		if (tab[i] == 0) {
+			GEN_INC(cnt[i]);
+			__atomic_store_n(&tab[i], status, __ATOMIC_RELAXED);
 			return;
 		}
 	}
-	GEN_INC(g->status_other);
+	GEN_INC(*other);
+}
+
+static void
+count_status(struct shard_gen *g, uint16_t status)
+{
+	count_in(g->status, g->status_count, &g->status_other, status);
 }
 
 static void
@@ -125,6 +135,25 @@ live_add(struct shard_worker *w, int d)
 		__atomic_store_n(&g->done_us, w->now_us, __ATOMIC_RELAXED);
 }
 
+/* The offer of the generated call @p app: the same text each time for a
+ * call (a refresh repeats it, RFC 4028 §10), one o= session id per call
+ * (worker, start time and number, RFC 4566 §5.2). */
+struct sipdp_str
+shard_gen_sdp(struct shard_worker *w, uint64_t app)
+{
+	const struct shard_gen *g = w->gen;
+	uint64_t sid;
+	int n;
+
+	if (g == NULL || g->sdp_tmpl == NULL || !(app & SHARD_APP_GEN))
+		return SIPDP_STR_NULL;
+	sid = ((uint64_t)w->idx << 48) |
+		(((SHARD_APP_GEN_T(app) << 6) | SHARD_APP_GEN_SEQ(app)) & 0xffffffffffffull);
+	n = sipdp_shard_sdp_expand(g->sdp_tmpl, g->local_ip, g->dest.family, sid, sid, w->sdp,
+		sizeof(w->sdp));
+	return n > 0 ? sipdp_str_make(w->sdp, (size_t)n) : SIPDP_STR_NULL;
+}
+
 /* Start one call. @return 0, or -ENOSPC when a table was full. */
 static int
 gen_call(struct shard_worker *w)
@@ -138,22 +167,17 @@ gen_call(struct shard_worker *w)
 	inv.from = sipdp_str_make(g->from, g->from_len);
 	inv.to = sipdp_str_make(g->to, g->to_len);
 	inv.dest = g->dest;
-	inv.app = SHARD_APP_GEN | SHARD_APP_GEN_T(w->now_us);
+	/* At most 32 calls start per loop, all at the same now_us: the
+	 * number's low 6 bits tell them apart for their SDP. */
+	inv.app = SHARD_APP_GEN_MAKE(w->now_us, g->started);
 	inv.session_expires_s = g->session_expires_s;
 	inv.min_se_s = g->min_se_s;
 	inv.refresher = g->refresher;
+	inv.rel100 = g->rel100;
 	inv.extra = sipdp_str_make(g->extra, g->extra_len);
-	if (g->sdp_tmpl != NULL) {
-		/* One o= session id per call: worker index and sequence. */
-		uint64_t sid = ((uint64_t)w->idx << 48) | (g->started & 0xffffffffffffull);
-		int n = sipdp_shard_sdp_expand(g->sdp_tmpl, g->local_ip, g->dest.family, sid, sid,
-			w->sdp, sizeof(w->sdp));
-
-		if (n > 0) {
-			inv.ctype = SIPDP_STR("application/sdp");
-			inv.body = sipdp_str_make(w->sdp, (size_t)n);
-		}
-	}
+	inv.body = shard_gen_sdp(w, inv.app);
+	if (inv.body.len != 0)
+		inv.ctype = SIPDP_STR("application/sdp");
 	rc = sipdp_ua_invite(w->ua, &inv, w->now_us, &dlg);
 	if (rc != 0)
 		return rc;
@@ -208,13 +232,95 @@ shard_gen_poll(struct shard_worker *w, uint64_t tsc)
 	return n;
 }
 
+/* A transfer that did not complete: counted by status, and the call it
+ * was for is ended (it has no purpose left; -ENOENT: already gone). */
+static void
+xfer_failed(struct shard_worker *w, sipdp_handle_t dlg, uint16_t status)
+{
+	struct shard_gen *g = w->gen;
+
+	GEN_INC(w->st.gen_xfer_failed);
+	count_in(g->xstatus, g->xstatus_count, &g->xstatus_other, status);
+	if (sipdp_ua_bye(w->ua, dlg, w->now_us) != -ENOENT)
+		GEN_INC(w->st.gen_byes);
+}
+
+/* Transferor, blind (RFC 5589 §6): REFER the answered call to refer_to.
+ * The UA ends the call with BYE once a NOTIFY reports a 2xx; the outcome
+ * comes to shard_gen_xfer(). */
+static void
+gen_refer(struct shard_worker *w, sipdp_handle_t dlg)
+{
+	struct shard_gen *g = w->gen;
+	struct sipdp_ua_xfer_refer rf;
+	sipdp_handle_t x;
+	int rc;
+
+	memset(&rf, 0, sizeof(rf));
+	rf.target = sipdp_str_make(g->refer_to, g->refer_to_len);
+	rf.bye = SIPDP_UA_XFER_BYE_ON_SUCCESS;
+	rf.app = SHARD_APP_GEN;
+	rc = sipdp_ua_xfer_refer(w->ua, dlg, &rf, w->now_us, &x);
+	if (rc == -ENOENT)
+		return; /* the peer ended the call first */
+	GEN_INC(w->st.gen_xfer_attempted);
+	if (rc != 0)
+		xfer_failed(w, dlg, 0); /* not sent: a table full, the call ending */
+}
+
 void
 shard_gen_fire(struct shard_worker *w, const struct sipdp_timer_event *ev)
 {
-	/* hold_ms is over. A call the peer ended meanwhile has a stale
-	 * handle: -ENOENT, nothing to do. */
-	if (sipdp_ua_bye(w->ua, ev->user, w->now_us) != -ENOENT)
-		GEN_INC(w->st.gen_byes);
+	if (w->gen == NULL)
+		return;
+	switch (ev->kind) {
+	case SHARD_GEN_REFER_KIND:
+		gen_refer(w, ev->user);
+		break;
+	case SHARD_GEN_TARGET_KIND:
+		if (sipdp_ua_bye(w->ua, ev->user, w->now_us) != -ENOENT)
+			GEN_INC(w->st.gen_target_byes);
+		break;
+	default:
+		/* hold_ms is over. A call the peer ended meanwhile has a
+		 * stale handle: -ENOENT, nothing to do. */
+		if (sipdp_ua_bye(w->ua, ev->user, w->now_us) != -ENOENT)
+			GEN_INC(w->st.gen_byes);
+		break;
+	}
+}
+
+void
+shard_gen_xfer(struct shard_worker *w, const struct sipdp_ua_xfer_event *ev)
+{
+	if (w->gen == NULL || ev->type != SIPDP_UA_XFER_EV_DONE)
+		return; /* PROGRESS: a provisional NOTIFY, nothing to count */
+	if (!ev->refer_failed)
+		GEN_INC(w->st.gen_xfer_accepted);
+	/* ACCEPTED comes only with Refer-Sub: false, which we never ask for. */
+	if (ev->result == SIPDP_UA_XFER_SUCCESS || ev->result == SIPDP_UA_XFER_ACCEPTED) {
+		GEN_INC(w->st.gen_xfer_completed);
+		return;
+	}
+	xfer_failed(w, ev->dlg, ev->status);
+}
+
+void
+shard_gen_confirmed(struct shard_worker *w, const struct sipdp_ua_event *ev)
+{
+	struct shard_gen *g = w->gen;
+
+	/* A sipdp that transfers its calls back to itself (refer_to naming
+	 * one of its rules) is the target too: it ends those calls after
+	 * hold_ms, or the transferred calls would never end. */
+	if (g == NULL || g->refer_to_len == 0 || !SHARD_APP_IS_RULE(ev->app))
+		return;
+	if (g->hold_ms == 0 ||
+	    sipdp_timer_start(w->wheel, w->now_us + (uint64_t)g->hold_ms * 1000, ev->dlg,
+		    SHARD_GEN_TARGET_KIND, NULL) != 0) {
+		if (sipdp_ua_bye(w->ua, ev->dlg, w->now_us) != -ENOENT)
+			GEN_INC(w->st.gen_target_byes);
+	}
 }
 
 void
@@ -233,6 +339,14 @@ shard_gen_answered(void *user, const struct sipdp_ua_event *ev)
 	}
 	GEN_INC(w->st.gen_answered);
 	sipdp_shard_hist_add(&g->setup, w->now_us - SHARD_APP_GEN_T(ev->app));
+	if (g->refer_to_len != 0) {
+		/* The UA has ACKed the 2xx: the dialog is established. */
+		if (g->refer_after_ms == 0 ||
+		    sipdp_timer_start(w->wheel, w->now_us + (uint64_t)g->refer_after_ms * 1000,
+			    ev->dlg, SHARD_GEN_REFER_KIND, NULL) != 0)
+			gen_refer(w, ev->dlg);
+		return;
+	}
 	if (g->hold_ms == 0 ||
 	    sipdp_timer_start(w->wheel, w->now_us + (uint64_t)g->hold_ms * 1000, ev->dlg,
 		    SHARD_GEN_KIND, NULL) != 0) {

@@ -36,6 +36,14 @@ struct shard_gen {
 	uint64_t status_count[SIPDP_SHARD_GEN_STATUS];
 	uint64_t status_other;
 	struct sipdp_shard_hist setup;
+	/* calls.prack, calls.refer_to (appended) */
+	uint8_t rel100;                 /* enum sipdp_ua_invite_100rel */
+	char refer_to[SIPDP_CFG_URI_LEN]; /* "" : no transfer */
+	uint32_t refer_to_len;
+	uint32_t refer_after_ms;
+	uint16_t xstatus[SIPDP_SHARD_GEN_STATUS]; /* failed transfers by status */
+	uint64_t xstatus_count[SIPDP_SHARD_GEN_STATUS];
+	uint64_t xstatus_other;
 };
 
 #endif /* SIPDP_SHARD_GEN_H */

@@ -110,6 +110,20 @@ shard_gen_create(struct shard_worker *w)
 	} else {
 		g->session_expires_s = UINT32_MAX;
 	}
+	g->rel100 = c->prack == SIPDP_CFG_PRACK_REQUIRED ? SIPDP_UA_INVITE_100REL_REQUIRED :
+		c->prack == SIPDP_CFG_PRACK_SUPPORTED ? SIPDP_UA_INVITE_100REL_SUPPORTED :
+		SIPDP_UA_INVITE_100REL_OFF;
+	if (c->refer_to[0] != 0) {
+		/* The UA puts it in Refer-To: <...> as given. */
+		if (strpbrk(c->refer_to, "<>?\r\n") != NULL) {
+			SHARD_LOG(ERR, "calls.refer_to %s: a bare SIP URI without headers, please\n",
+				c->refer_to);
+			return -EINVAL;
+		}
+		g->refer_to_len = (uint32_t)snprintf(g->refer_to, sizeof(g->refer_to), "%s",
+			c->refer_to);
+		g->refer_after_ms = c->refer_after_ms;
+	}
 	g->rate = share(c->rate, w->idx, n);
 	/* A burst of 10 ms of calls at most (at least one): the pace holds
 	 * even when the worker was busy for a while. */
@@ -135,6 +149,31 @@ shard_gen_destroy(struct shard_worker *w)
 {
 	rte_free(w->gen);
 	w->gen = NULL;
+}
+
+/* Add one worker's table of statuses to the merged one. */
+static void
+merge_status(uint16_t *dst, uint64_t *dcnt, uint64_t *dother, const uint16_t *src,
+	const uint64_t *scnt, const uint64_t *sother)
+{
+	*dother += __atomic_load_n(sother, __ATOMIC_RELAXED);
+	for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS; k++) {
+		uint16_t st = __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+		uint64_t cnt = __atomic_load_n(&scnt[k], __ATOMIC_RELAXED);
+		unsigned j;
+
+		if (st == 0)
+			break;
+		for (j = 0; j < SIPDP_SHARD_GEN_STATUS; j++)
+			if (dst[j] == st || dst[j] == 0)
+				break;
+		if (j == SIPDP_SHARD_GEN_STATUS) {
+			*dother += cnt;
+			continue;
+		}
+		dst[j] = st;
+		dcnt[j] += cnt;
+	}
 }
 
 int
@@ -163,6 +202,11 @@ sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls *c)
 		c->failed += __atomic_load_n(&w->st.gen_failed, __ATOMIC_RELAXED);
 		c->not_started += __atomic_load_n(&w->st.gen_not_started, __ATOMIC_RELAXED);
 		c->byes += __atomic_load_n(&w->st.gen_byes, __ATOMIC_RELAXED);
+		c->xfer_attempted += __atomic_load_n(&w->st.gen_xfer_attempted, __ATOMIC_RELAXED);
+		c->xfer_accepted += __atomic_load_n(&w->st.gen_xfer_accepted, __ATOMIC_RELAXED);
+		c->xfer_completed += __atomic_load_n(&w->st.gen_xfer_completed, __ATOMIC_RELAXED);
+		c->xfer_failed += __atomic_load_n(&w->st.gen_xfer_failed, __ATOMIC_RELAXED);
+		c->target_byes += __atomic_load_n(&w->st.gen_target_byes, __ATOMIC_RELAXED);
 		uint64_t live = __atomic_load_n(&w->st.gen_live, __ATOMIC_RELAXED);
 
 		c->live += live;
@@ -178,24 +222,10 @@ sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls *c)
 		if (e > last)
 			last = e;
 		sipdp_shard_hist_merge(h, &g->setup);
-		c->status_other += __atomic_load_n(&g->status_other, __ATOMIC_RELAXED);
-		for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS; k++) {
-			uint16_t st = __atomic_load_n(&g->status[k], __ATOMIC_RELAXED);
-			uint64_t cnt = __atomic_load_n(&g->status_count[k], __ATOMIC_RELAXED);
-			unsigned j;
-
-			if (st == 0)
-				break;
-			for (j = 0; j < SIPDP_SHARD_GEN_STATUS; j++)
-				if (c->status[j] == st || c->status[j] == 0)
-					break;
-			if (j == SIPDP_SHARD_GEN_STATUS) {
-				c->status_other += cnt;
-				continue;
-			}
-			c->status[j] = st;
-			c->status_count[j] += cnt;
-		}
+		merge_status(c->status, c->status_count, &c->status_other, g->status,
+			g->status_count, &g->status_other);
+		merge_status(c->xfer_status, c->xfer_status_count, &c->xfer_status_other,
+			g->xstatus, g->xstatus_count, &g->xstatus_other);
 	}
 	if (c->done && first != UINT64_MAX && last > first)
 		c->run_us = last - first;
@@ -223,6 +253,21 @@ sipdp_shard_calls_summary(const struct sipdp_shard_calls *c, char *buf, size_t c
 			break;
 		n += snprintf(buf + n, cap - (size_t)n, "%s%ux%" PRIu64, k == 0 ? " failures: " : " ",
 			c->status[k], c->status_count[k]);
+	}
+	if (c->xfer_attempted == 0 || n < 0 || (size_t)n >= cap)
+		return n;
+	n += snprintf(buf + n, cap - (size_t)n, " transfers: attempted %" PRIu64 " accepted %" PRIu64
+		" completed %" PRIu64 " failed %" PRIu64, c->xfer_attempted, c->xfer_accepted,
+		c->xfer_completed, c->xfer_failed);
+	if (c->run_us != 0 && n >= 0 && (size_t)n < cap)
+		n += snprintf(buf + n, cap - (size_t)n, ", %" PRIu64 " completed/s",
+			c->xfer_completed * 1000000 / c->run_us);
+	for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS && c->xfer_status[k] != 0; k++) {
+		if (n < 0 || (size_t)n >= cap)
+			break;
+		n += snprintf(buf + n, cap - (size_t)n, "%s%ux%" PRIu64, k == 0 ? " failures: " : " ",
+			c->xfer_status[k] == SIPDP_SHARD_GEN_NO_STATUS ? 0u : c->xfer_status[k],
+			c->xfer_status_count[k]);
 	}
 	return n;
 }
@@ -268,6 +313,22 @@ tel_calls(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	rte_tel_data_add_dict_u64(st, "other", c.status_other);
 	rte_tel_data_add_dict_container(d, "failed_by_status", st, 0);
+	rte_tel_data_add_dict_u64(d, "xfer_attempted", c.xfer_attempted);
+	rte_tel_data_add_dict_u64(d, "xfer_accepted", c.xfer_accepted);
+	rte_tel_data_add_dict_u64(d, "xfer_completed", c.xfer_completed);
+	rte_tel_data_add_dict_u64(d, "xfer_failed", c.xfer_failed);
+	rte_tel_data_add_dict_u64(d, "target_byes", c.target_byes);
+	st = rte_tel_data_alloc();
+	if (st == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(st);
+	for (unsigned k = 0; k < SIPDP_SHARD_GEN_STATUS && c.xfer_status[k] != 0; k++) {
+		snprintf(name, sizeof(name), "%u",
+			c.xfer_status[k] == SIPDP_SHARD_GEN_NO_STATUS ? 0u : c.xfer_status[k]);
+		rte_tel_data_add_dict_u64(st, name, c.xfer_status_count[k]);
+	}
+	rte_tel_data_add_dict_u64(st, "other", c.xfer_status_other);
+	rte_tel_data_add_dict_container(d, "xfer_failed_by_status", st, 0);
 	return 0;
 }
 
@@ -276,7 +337,7 @@ sipdp_shard_calls_telemetry_register(struct sipdp_shard *s)
 {
 	__atomic_store_n(&calls_shard, s, __ATOMIC_RELEASE);
 	return rte_telemetry_register_cmd("/sipdp/calls", tel_calls,
-		"calls: generator: attempted, answered, failed (by status), setup-time p50/p99");
+		"calls: generator: attempted, answered, failed (by status), setup-time p50/p99, transfers");
 }
 
 void

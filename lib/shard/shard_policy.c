@@ -220,7 +220,7 @@ shard_ring_fire(void *arg, const struct sipdp_timer_event *ev)
 		shard_xfer_fire(w, ev);
 		return;
 	}
-	if (ev->kind == SHARD_GEN_KIND) {
+	if (SHARD_GEN_OWNS_KIND(ev->kind)) {
 		shard_gen_fire(w, ev);
 		return;
 	}

@@ -26,6 +26,11 @@
 #define SHARD_TCP_RING_SZ 4096 /* control <-> worker, SIP over TCP/TLS, each way */
 #define SHARD_TCP_DEAD_SZ 1024 /* recently closed connection ids per worker (power of 2) */
 #define SHARD_GEN_KIND   3     /* timer kind on the shard wheel: calls: hold */
+#define SHARD_GEN_REFER_KIND  4 /* timer kind on the shard wheel: calls: REFER after answer */
+#define SHARD_GEN_TARGET_KIND 5 /* timer kind: calls: hold of a call we answered as the
+				   target of our own transfers */
+#define SHARD_GEN_OWNS_KIND(k) ((k) == SHARD_GEN_KIND || (k) == SHARD_GEN_REFER_KIND || \
+	(k) == SHARD_GEN_TARGET_KIND)
 
 /* One SIP message over TCP/TLS between the control lcore and a worker
  * (shard_tcp.c, shard_tcp_ctl.c). m NULL: connection conn_id closed. */
@@ -158,7 +163,8 @@ int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 
 /* The app word of a dialog, one of:
  *  - 0: nothing to keep;
- *  - a generated call (shard_gen.c): bit 63 and the time its INVITE left (us);
+ *  - a generated call (shard_gen.c): bit 63, the low 6 bits of its number on
+ *    its worker in bits 56..61 and the time its INVITE left (us) below;
  *  - a consultation of an attended auto transfer (shard_xfer.c): bit 62 and
  *    the handle of the call to transfer (its generation kept to 30 bits: a
  *    slot reused 2^30 times makes the REFER fail as if the call were gone);
@@ -170,6 +176,9 @@ int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
  *    keeps its rule across reloads. */
 #define SHARD_APP_GEN         (1ull << 63)
 #define SHARD_APP_GEN_T(app)  ((app) & ((1ull << 56) - 1))
+#define SHARD_APP_GEN_SEQ(app) ((unsigned)((app) >> 56) & 0x3fu) /* call number, low 6 bits */
+#define SHARD_APP_GEN_MAKE(t, seq) \
+	(SHARD_APP_GEN | ((uint64_t)((seq) & 0x3fu) << 56) | SHARD_APP_GEN_T(t))
 #define SHARD_APP_CONSULT     (1ull << 62)
 #define SHARD_APP_CONSULT_MAKE(dlg) (SHARD_APP_CONSULT | ((dlg) & (SHARD_APP_CONSULT - 1)))
 #define SHARD_APP_CONSULT_DLG(app)  ((sipdp_handle_t)((app) & (SHARD_APP_CONSULT - 1)))
@@ -204,6 +213,9 @@ void shard_gen_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
 void shard_gen_answered(void *user, const struct sipdp_ua_event *ev);
 void shard_gen_failed(void *user, const struct sipdp_ua_event *ev);
 void shard_on_terminated(void *user, const struct sipdp_ua_event *ev);
+void shard_gen_xfer(struct shard_worker *w, const struct sipdp_ua_xfer_event *ev);
+void shard_gen_confirmed(struct shard_worker *w, const struct sipdp_ua_event *ev);
+struct sipdp_str shard_gen_sdp(struct shard_worker *w, uint64_t app);
 /* shard_gen_create.c */
 int shard_gen_create(struct shard_worker *w);
 void shard_gen_destroy(struct shard_worker *w);

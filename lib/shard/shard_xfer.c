@@ -256,6 +256,11 @@ shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev)
 {
 	struct shard_worker *w = user;
 
+	if ((ev->type == SIPDP_UA_XFER_EV_DONE || ev->type == SIPDP_UA_XFER_EV_PROGRESS) &&
+	    (ev->app & SHARD_APP_GEN)) {
+		shard_gen_xfer(w, ev); /* a transfer of the calls: generator */
+		return;
+	}
 	switch (ev->type) {
 	case SIPDP_UA_XFER_EV_REFER:
 		on_refer(w, ev);
@@ -372,6 +377,7 @@ shard_on_confirmed(void *user, const struct sipdp_ua_event *ev)
 	const struct sipdp_cfg_rule *r = rule_of(ev->app);
 	const struct sipdp_cfg_auto_transfer *at;
 
+	shard_gen_confirmed(w, ev);
 	if (r == NULL || !r->has_transfer || !r->transfer.has_auto)
 		return;
 	at = &r->transfer.auto_transfer;
@@ -396,7 +402,10 @@ shard_on_ext(void *user, const struct sipdp_ua_event *ev)
 	if (ev->type != SIPDP_UA_EV_REFRESH_DUE)
 		return;
 	/* RFC 4028 §10: a re-INVITE refresh repeats the session's SDP. */
-	sdp = offer_sdp(w, rule_of(ev->app), SHARD_APP_LOCAL(ev->app), ev->dlg, false);
+	if (ev->app & SHARD_APP_GEN)
+		sdp = shard_gen_sdp(w, ev->app);
+	else
+		sdp = offer_sdp(w, rule_of(ev->app), SHARD_APP_LOCAL(ev->app), ev->dlg, false);
 	(void)sipdp_ua_reinvite(w->ua, ev->dlg, SIPDP_STR_NULL,
 		sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp,
 		SHARD_REF_REFRESH, w->now_us);

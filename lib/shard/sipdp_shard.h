@@ -115,7 +115,12 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(gen_failed)       /* calls: non-2xx final or timeout */ \
 	X(gen_not_started)  /* calls: due but max_concurrent / a table was full */ \
 	X(gen_byes)         /* calls: BYEs sent after hold_ms */ \
-	X(gen_live)         /* calls: in progress (gauge) */
+	X(gen_live)         /* calls: in progress (gauge) */ \
+	X(gen_xfer_attempted) /* calls: REFERs sent (refer_to) */ \
+	X(gen_xfer_accepted) /* calls: REFERs answered 2xx (counted when the transfer ends) */ \
+	X(gen_xfer_completed) /* calls: transfers a NOTIFY reported 2xx for */ \
+	X(gen_xfer_failed)  /* calls: transfers that did not complete */ \
+	X(gen_target_byes)  /* calls: BYEs to calls answered as our transfers' target */
 
 #define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
 
@@ -339,6 +344,8 @@ uint64_t sipdp_shard_hist_percentile(const struct sipdp_shard_hist *h, unsigned 
 int sipdp_shard_gen_dest(const char *uri, struct sipdp_tsx_dest *d);
 
 #define SIPDP_SHARD_GEN_STATUS 8 /**< distinct failure statuses counted */
+#define SIPDP_SHARD_GEN_NO_STATUS 0xffffu /**< in xfer_status[]: failed without a SIP
+					     status (REFER not sent, subscription ended) */
 
 /** The generator's report, merged over the workers. */
 struct sipdp_shard_calls {
@@ -350,6 +357,16 @@ struct sipdp_shard_calls {
 	uint16_t status[SIPDP_SHARD_GEN_STATUS]; /**< failure statuses seen (0: unused) */
 	uint64_t status_count[SIPDP_SHARD_GEN_STATUS];
 	uint64_t status_other;          /**< failures with a status not in the table */
+	/* calls.refer_to: transfers of answered calls (RFC 3515, RFC 5589 §6) */
+	uint64_t xfer_attempted;        /**< REFERs sent */
+	uint64_t xfer_accepted;         /**< REFERs answered 2xx (counted at the end) */
+	uint64_t xfer_completed;        /**< a NOTIFY reported 2xx */
+	uint64_t xfer_failed;           /**< did not complete (by status below) */
+	uint64_t target_byes;           /**< calls answered as the target, ended */
+	uint16_t xfer_status[SIPDP_SHARD_GEN_STATUS]; /**< statuses of failed transfers:
+					     the REFER's or NOTIFY's, 0 when none */
+	uint64_t xfer_status_count[SIPDP_SHARD_GEN_STATUS];
+	uint64_t xfer_status_other;
 };
 
 /** Merge every worker's generator state. Any thread. @return 0, -EINVAL. */
@@ -358,7 +375,9 @@ int sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls 
 /**
  * One line for the log: "calls: attempted N answered N failed N not_started N
  * p50 X ms p99 Y ms" (+ " in S s, R answered/s" once done, + " failures: 486x3
- * 408x1" when any). @return its length.
+ * 408x1" when any; with transfers " transfers: attempted N accepted N
+ * completed N failed N" (+ " in S s, R completed/s" once done, + " failures:
+ * 603x2" when any)). @return its length.
  */
 int sipdp_shard_calls_summary(const struct sipdp_shard_calls *c, char *buf, size_t cap);
 

@@ -246,6 +246,8 @@ struct sipdp_ua_invite {
 	uint32_t session_expires_s; /**< UINT32_MAX: no session timer for this call */
 	uint32_t min_se_s;
 	uint8_t refresher;          /**< enum sipdp_ua_refresher we ask for, 0 = let the UAS pick */
+	uint8_t rel100;             /**< enum sipdp_ua_invite_100rel: this call's 100rel,
+				         0 = the stack's params.rel100 */
 };
 
 /**

@@ -65,6 +65,21 @@ enum sipdp_ua_100rel {
 	SIPDP_UA_100REL_REQUIRED, /**< Require: 100rel; 421 to a UAC without it */
 };
 
+/**
+ * sipdp_ua_invite.rel100: 100rel for one call we make, whatever the stack's
+ * params.rel100 (which still decides for calls we answer). OFF: neither
+ * Supported nor Require: 100rel in the INVITE, and a reliable provisional
+ * is not PRACKed; SUPPORTED: Supported: 100rel; REQUIRED: Require: 100rel
+ * (RFC 3262 §4). With SUPPORTED or REQUIRED each reliable provisional is
+ * PRACKed as described above.
+ */
+enum sipdp_ua_invite_100rel {
+	SIPDP_UA_INVITE_100REL_DEFAULT = 0, /**< params.rel100 */
+	SIPDP_UA_INVITE_100REL_OFF,
+	SIPDP_UA_INVITE_100REL_SUPPORTED,
+	SIPDP_UA_INVITE_100REL_REQUIRED,
+};
+
 /** params.refresher, sipdp_ua_invite.refresher, sipdp_ua_session_info.refresher */
 enum sipdp_ua_refresher {
 	SIPDP_UA_REFRESHER_DEFAULT = 0,

@@ -58,7 +58,7 @@ uext_get(struct sipdp_ua *ua, struct sipdp_dlg *d)
 		struct sipdp_dlg *head = sipdp_dlg_head(ua->dt, d);
 		struct ua_ext *hx = head ? &ua_sess(head)->x : x;
 		x->oa = (hx->xf & UX_INV_OFFER) ? UA_OA_LOCAL : UA_OA_NONE;
-		x->xf |= UX_OA_INIT | (hx->xf & (UX_ST_CFG | UX_INV_OFFER));
+		x->xf |= UX_OA_INIT | (hx->xf & (UX_ST_CFG | UX_INV_OFFER | UX_UAC_REL));
 		if (hx != x) {
 			x->se = hx->se;
 			x->min_se = hx->min_se;
@@ -85,12 +85,12 @@ uext_answer(struct sipdp_ua *ua, sipdp_handle_t tsx, struct sipdp_dlg *d, uint16
 }
 
 static void
-put_allow_supported(struct sipdp_ua *ua, bool timer)
+put_allow_supported(struct sipdp_ua *ua, bool rel, bool timer)
 {
 	UX_PUT(ua, "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, PRACK, UPDATE, INFO, REFER, NOTIFY\r\n");
-	if (ua->rel100 == SIPDP_UA_100REL_SUPPORTED && timer)
+	if (rel && timer)
 		UX_PUT(ua, "Supported: 100rel, timer\r\n");
-	else if (ua->rel100 == SIPDP_UA_100REL_SUPPORTED)
+	else if (rel)
 		UX_PUT(ua, "Supported: 100rel\r\n");
 	else if (timer)
 		UX_PUT(ua, "Supported: timer\r\n");
@@ -222,7 +222,7 @@ ua_ext_accept(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct 
 		return false; /* the core's plain path */
 	}
 	uext_reset(ua);
-	put_allow_supported(ua, st);
+	put_allow_supported(ua, ua->rel100 == SIPDP_UA_100REL_SUPPORTED, st);
 	if (st)
 		ua_st_resp_hdrs(ua, d, n, we);
 	x->xf &= ~(uint32_t)(UX_PEND | UX_PEND_WE);
@@ -284,8 +284,11 @@ ua_ext_invite(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_ua_in
 {
 	struct ua_ext *x = &ua_sess(d)->x;
 	uint32_t se = inv->session_expires_s ? inv->session_expires_s : ua->se_s;
+	uint8_t rel = inv->rel100 != SIPDP_UA_INVITE_100REL_DEFAULT ? (uint8_t)(inv->rel100 - 1) : ua->rel100;
 
 	x->xf = UX_OA_INIT;
+	if (rel != SIPDP_UA_100REL_OFF)
+		x->xf |= UX_UAC_REL | (rel == SIPDP_UA_100REL_REQUIRED ? UX_UAC_REQ : 0);
 	x->min_se = SIPDP_MAX(inv->min_se_s, ua->min_se_s);
 	x->pref = inv->refresher;
 	if (se == UINT32_MAX)
@@ -298,7 +301,7 @@ ua_ext_invite(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_ua_in
 		x->oa = UA_OA_LOCAL;
 		x->xf |= UX_INV_OFFER;
 	}
-	if (!se && ua->rel100 == SIPDP_UA_100REL_OFF) {
+	if (!se && rel == SIPDP_UA_100REL_OFF) {
 		ua->xhdr = SIPDP_STR_NULL;
 		return;
 	}
@@ -333,8 +336,9 @@ void
 ua_st_invite_hdrs(struct sipdp_ua *ua, struct ua_ext *x)
 {
 	uext_reset(ua);
-	put_allow_supported(ua, (x->xf & UX_ST_CFG) != 0);
-	if (ua->rel100 == SIPDP_UA_100REL_REQUIRED) {
+	put_allow_supported(ua, (x->xf & (UX_UAC_REL | UX_UAC_REQ)) == UX_UAC_REL,
+		(x->xf & UX_ST_CFG) != 0);
+	if (x->xf & UX_UAC_REQ) {
 		UX_PUT(ua, "Require: 100rel\r\n");
 		if (x->xf & UX_ST_CFG)
 			UX_PUT(ua, "Supported: timer\r\n");

@@ -28,6 +28,8 @@
 #define UX_PEND       0x8000u /* a 2xx with our Session-Expires is being sent */
 #define UX_PEND_WE    0x10000u /* ... naming us the refresher */
 #define UX_UPD_IN     0x20000u /* the peer's UPDATE offer is unanswered */
+#define UX_UAC_REL    0x40000u /* UAC: our INVITE offered 100rel (we PRACK) */
+#define UX_UAC_REQ    0x80000u /* UAC: ... with Require: 100rel */
 
 /* Offer/answer state of a dialog (RFC 3264 as used by 3262/3311). */
 enum ua_oa {

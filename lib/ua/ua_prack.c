@@ -179,11 +179,12 @@ ua_prack_rx_1xx(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_msg
 	struct ua_ext *x;
 	uint32_t rseq;
 
-	if (ua->rel100 == SIPDP_UA_100REL_OFF || m->status == 100 ||
-	    !sipdp_msg_has_option(m, SIPDP_HDR_REQUIRE, SIPDP_STR("100rel")) ||
+	if (m->status == 100 || !sipdp_msg_has_option(m, SIPDP_HDR_REQUIRE, SIPDP_STR("100rel")) ||
 	    !(d->flags & SIPDP_DLG_F_HAS_RTAG))
 		return false;
 	x = uext_get(ua, d);
+	if (!(x->xf & UX_UAC_REL))
+		return false; /* this call did not offer 100rel (per call or stack) */
 	if (sipdp_rseq_parse(sipdp_msg_hdr_value(m, SIPDP_HDR_RSEQ), &rseq) != 0 ||
 	    ((x->xf & UX_RSEQ) && rseq != x->rseq + 1)) {
 		/* §4: a retransmission (our PRACK's own transaction repeats

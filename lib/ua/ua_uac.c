@@ -20,7 +20,8 @@ sipdp_ua_invite(struct sipdp_ua *ua, const struct sipdp_ua_invite *inv, uint64_t
 	char br[SIPDP_TSX_BRANCH_LEN];
 	int rc, len;
 
-	if (inv == NULL || out == NULL || inv->ruri.len == 0 || inv->from.len == 0 || inv->to.len == 0)
+	if (inv == NULL || out == NULL || inv->ruri.len == 0 || inv->from.len == 0 || inv->to.len == 0 ||
+	    inv->rel100 > SIPDP_UA_INVITE_100REL_REQUIRED)
 		return -EINVAL;
 	ua->now_us = now_us;
 	rc = sipdp_dlg_alloc(ua->dt, SIPDP_DLG_UAC, now_us, &d, &h);

@@ -9,16 +9,23 @@
  *  - next hop of the target: IPv4 and bracketed IPv6 literals, default
  *    port 5060, an explicit port; a host name is -ENOTSUP (no DNS on the
  *    data path), a non-SIP URI -EINVAL
- *  - the summary line's exact text, run time, rate and failures by status included
+ *  - the summary line's exact text, run time, rate and failures by status included;
+ *    with transfers (calls.refer_to) their counts, completed/s and failures
+ *    by status follow, a transfer without a status shown as 0
  *  - the dialog app word: a rule word (snapshot | rule | local), a generated
  *    call's and an attended transfer's consultation are told apart, each
- *    giving back what was put in (the consultation's call handle included)
+ *    giving back what was put in (the consultation's call handle included,
+ *    a generated call's start time and the low 6 bits of its number)
+ *  - a generated call's SDP offer: the same text every time for one call
+ *    (a session refresh repeats it, RFC 4028 §10), another o= session id
+ *    for a call started in the same microsecond with the next number, none
+ *    for a dialog that is not a generated call or without a template
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 
-#include "shard_pvt.h"
+#include "shard_gen.h"
 #include "sipdp_pool.h"
 #include "sipdp_shard.h"
 #include "sipdp_test.h"
@@ -152,6 +159,37 @@ test_summary_line(void)
 }
 
 static void
+test_summary_line_transfers(void)
+{
+	struct sipdp_shard_calls c = { 0 };
+	char buf[512];
+
+	c.attempted = 1000;
+	c.answered = 1000;
+	c.setup_p50_us = 1152;
+	c.setup_p99_us = 20480;
+	c.xfer_attempted = 1000;
+	c.xfer_accepted = 998;
+	c.xfer_completed = 995;
+	c.xfer_failed = 5;
+	sipdp_shard_calls_summary(&c, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "calls: attempted 1000 answered 1000 failed 0 not_started 0 "
+		"p50 1.152 ms p99 20.480 ms transfers: attempted 1000 accepted 998 completed 995 "
+		"failed 5");
+	c.run_us = 5000000;
+	c.xfer_status[0] = 486;
+	c.xfer_status_count[0] = 3;
+	c.xfer_status[1] = 603;
+	c.xfer_status_count[1] = 1;
+	c.xfer_status[2] = SIPDP_SHARD_GEN_NO_STATUS;
+	c.xfer_status_count[2] = 1;
+	sipdp_shard_calls_summary(&c, buf, sizeof(buf));
+	CU_ASSERT_STRING_EQUAL(buf, "calls: attempted 1000 answered 1000 failed 0 not_started 0 "
+		"p50 1.152 ms p99 20.480 ms in 5.000 s, 200 answered/s transfers: attempted 1000 "
+		"accepted 998 completed 995 failed 5, 199 completed/s failures: 486x3 603x1 0x1");
+}
+
+static void
 test_app_word_kinds(void)
 {
 	static struct shard_snap snap; /* aligned(64) by its type */
@@ -169,6 +207,16 @@ test_app_word_kinds(void)
 	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(gen));
 	CU_ASSERT_EQUAL(gen & SHARD_APP_CONSULT, 0);
 	CU_ASSERT_EQUAL(SHARD_APP_GEN_T(gen), 123456789ull);
+	gen = SHARD_APP_GEN_MAKE(123456789ull, 64 + 5);
+	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(gen));
+	CU_ASSERT_EQUAL(gen & SHARD_APP_CONSULT, 0);
+	CU_ASSERT_NOT_EQUAL(gen & SHARD_APP_GEN, 0);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_T(gen), 123456789ull);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_SEQ(gen), 5);
+	gen = SHARD_APP_GEN_MAKE((1ull << 56) - 1, 63);
+	CU_ASSERT_EQUAL(gen & SHARD_APP_CONSULT, 0);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_T(gen), (1ull << 56) - 1);
+	CU_ASSERT_EQUAL(SHARD_APP_GEN_SEQ(gen), 63);
 
 	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(consult));
 	CU_ASSERT_EQUAL(consult & SHARD_APP_GEN, 0);
@@ -178,6 +226,41 @@ test_app_word_kinds(void)
 	CU_ASSERT_FALSE(SHARD_APP_IS_RULE(0));
 }
 
+static struct shard_worker sdp_w;
+static struct shard_gen sdp_g;
+
+static void
+test_gen_sdp_same_per_call(void)
+{
+	char first[256];
+	struct sipdp_str a, b;
+	uint64_t app = SHARD_APP_GEN_MAKE(5000000ull, 7);
+
+	sdp_w.idx = 1;
+	sdp_w.gen = &sdp_g;
+	sdp_g.sdp_tmpl = "v=0\r\no=sipdp ${session_id} ${session_version} IN ${ip_version} "
+		"${local_ip}\r\n";
+	snprintf(sdp_g.local_ip, sizeof(sdp_g.local_ip), "192.0.2.1");
+	sdp_g.dest.family = AF_INET;
+	a = shard_gen_sdp(&sdp_w, app);
+	CU_ASSERT_FATAL(a.len > 0 && a.len < sizeof(first));
+	memcpy(first, a.p, a.len);
+	first[a.len] = 0;
+	/* (1 << 48) | (5000000 << 6 | 7) */
+	CU_ASSERT_STRING_EQUAL(first,
+		"v=0\r\no=sipdp 281475296710663 281475296710663 IN IP4 192.0.2.1\r\n");
+	b = shard_gen_sdp(&sdp_w, app);
+	CU_ASSERT_EQUAL(b.len, a.len);
+	CU_ASSERT(memcmp(b.p, first, b.len) == 0);
+	b = shard_gen_sdp(&sdp_w, SHARD_APP_GEN_MAKE(5000000ull, 8));
+	CU_ASSERT(b.len != 0 && (b.len != strlen(first) || memcmp(b.p, first, b.len) != 0));
+	CU_ASSERT_EQUAL(shard_gen_sdp(&sdp_w, 0).len, 0);
+	sdp_g.sdp_tmpl = NULL;
+	CU_ASSERT_EQUAL(shard_gen_sdp(&sdp_w, app).len, 0);
+	sdp_w.gen = NULL;
+	CU_ASSERT_EQUAL(shard_gen_sdp(&sdp_w, app).len, 0);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "hist_small_values_exact", test_hist_small_values_exact },
 	{ "hist_buckets_at_most_one_eighth_low", test_hist_buckets_at_most_one_eighth_low },
@@ -185,7 +268,9 @@ static struct sipdp_test_case cases[] = {
 	{ "hist_merge_equals_one_histogram", test_hist_merge_equals_one_histogram },
 	{ "dest_from_target", test_dest_from_target },
 	{ "summary_line", test_summary_line },
+	{ "summary_line_with_transfers", test_summary_line_transfers },
 	{ "app_word_kinds", test_app_word_kinds },
+	{ "gen_sdp_same_text_per_call", test_gen_sdp_same_per_call },
 	{ NULL, NULL }
 };
 

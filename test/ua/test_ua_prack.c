@@ -25,8 +25,14 @@
  *  - per_call_rel100_off_sends_plain_1xx: sipdp_ua_rel100_off() on a
  *    stack that supports 100rel: plain 180, no PRACK, the 2xx at once;
  *    refused once answered, for a UAC dialog, after a reliable 1xx.
+ *  - per_call_uac_100rel_overrides_stack: sipdp_ua_invite.rel100 (§4):
+ *    REQUIRED on a stack without 100rel sends Require: 100rel and PRACKs
+ *    the reliable 180 with RAck; SUPPORTED sends Supported: 100rel only;
+ *    OFF on a stack that supports it sends no 100rel at all, so the UAS
+ *    rings plainly; a value past REQUIRED is -EINVAL.
  * Every scenario ends with no dialog, transaction or timer left.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -423,6 +429,91 @@ test_rel100_off_per_call(void)
 	uah_free(net);
 }
 
+static void
+tw_off(struct sipdp_ua_params *p)
+{
+	p->rel100 = SIPDP_UA_100REL_OFF;
+	p->cb.on_ext = p->cb.on_incoming;
+}
+
+static int
+invite_rel(struct uah_ep *from, uint8_t to, uint8_t rel, sipdp_handle_t *h)
+{
+	struct sipdp_ua_invite inv = {
+		.ruri = SIPDP_STR("sip:bob@192.0.2.2"),
+		.from = SIPDP_STR("<sip:alice@192.0.2.1>"),
+		.to = SIPDP_STR("<sip:bob@192.0.2.2>"),
+		.dest = uah_dest(to),
+		.rel100 = rel,
+	};
+	return sipdp_ua_invite(from->ua, &inv, from->net->now_us, h);
+}
+
+/* One call from @p a (endpoint 0 or 2) to b (endpoint 1): b rings 180 and
+ * answers once any PRACK came; a hangs up. @return the INVITE's text. */
+static const char *
+call_with(struct uah_net *net, struct uah_ep *a, struct uah_ep *b, uint8_t rel)
+{
+	const struct uah_pkt *inv;
+	uint32_t n_inv = uah_count(net, a->id, "INVITE ");
+	sipdp_handle_t ha, hb;
+
+	CU_ASSERT_EQUAL_FATAL(invite_rel(a, 1, rel, &ha), 0);
+	uah_settle(net);
+	hb = b->last_incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_ring(b->ua, hb, 180, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL,
+				      net->now_us), 0);
+	uah_settle(net);
+	CU_ASSERT_EQUAL(sipdp_ua_accept(b->ua, hb, 200, SIPDP_STR_NULL, SIPDP_STR_NULL, SIPDP_STR_NULL,
+					net->now_us), 0);
+	uah_settle(net);
+	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
+	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	inv = uah_nth(net, a->id, "INVITE ", n_inv);
+	return inv != NULL ? inv->data : "";
+}
+
+static void
+test_per_call_uac_100rel(void)
+{
+	struct uah_net *net = uah_new();
+	struct uah_ep *a = uah_add(net, 8, tw_off), *b = uah_add(net, 8, tw_sup);
+	struct uah_ep *c = uah_add(net, 8, tw_sup);
+	const char *m;
+	sipdp_handle_t h;
+
+	/* required, on a stack that is off */
+	m = call_with(net, a, b, SIPDP_UA_INVITE_100REL_REQUIRED);
+	CU_ASSERT(strstr(m, "\r\nRequire: 100rel\r\n") != NULL);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_out, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(a->ua)->prack_out, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->prack_in, 1);
+	CU_ASSERT(strstr(uah_nth(net, 0, "PRACK ", 0)->data, " 1 INVITE\r\n") != NULL);
+	CU_ASSERT_EQUAL(uah_evcount(a, SIPDP_UA_EV_ANSWERED), 1);
+
+	/* supported, on the same stack */
+	m = call_with(net, a, b, SIPDP_UA_INVITE_100REL_SUPPORTED);
+	CU_ASSERT(strstr(m, "\r\nSupported: 100rel\r\n") != NULL);
+	CU_ASSERT(strstr(m, "Require:") == NULL);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_out, 2);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(a->ua)->prack_out, 2);
+
+	/* the stack's own choice (off): nothing */
+	m = call_with(net, a, b, SIPDP_UA_INVITE_100REL_DEFAULT);
+	CU_ASSERT(strstr(m, "100rel") == NULL);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_out, 2);
+
+	/* off, on a stack that supports 100rel: a plain 180, no PRACK */
+	m = call_with(net, c, b, SIPDP_UA_INVITE_100REL_OFF);
+	CU_ASSERT(strstr(m, "100rel") == NULL);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(b->ua)->rel1xx_out, 2);
+	CU_ASSERT_EQUAL(sipdp_ua_stats(c->ua)->prack_out, 0);
+	CU_ASSERT_EQUAL(uah_evcount(c, SIPDP_UA_EV_ANSWERED), 1);
+
+	CU_ASSERT_EQUAL(invite_rel(a, 1, SIPDP_UA_INVITE_100REL_REQUIRED + 1, &h), -EINVAL);
+	uah_free(net);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "reliable_1xx_retransmitted_then_504_at_64t1", test_retransmit_then_504 },
 	{ "final_2xx_held_until_prack", test_2xx_held_until_prack },
@@ -433,6 +524,7 @@ static struct sipdp_test_case cases[] = {
 	{ "second_reliable_1xx_waits_for_prack", test_second_reliable },
 	{ "cancel_while_2xx_held_gets_487_only", test_cancel_while_held },
 	{ "per_call_rel100_off_sends_plain_1xx", test_rel100_off_per_call },
+	{ "per_call_uac_100rel_overrides_stack", test_per_call_uac_100rel },
 	{ NULL, NULL }
 };
 
