@@ -468,7 +468,7 @@ call_with(struct uah_net *net, struct uah_ep *a, struct uah_ep *b, uint8_t rel)
 					net->now_us), 0);
 	uah_settle(net);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(a->ua, ha, net->now_us), 0);
-	assert_idle(net, net->now_us + 60 * UAH_SEC);
+	uah_assert_idle(net, net->now_us + 60 * UAH_SEC);
 	inv = uah_nth(net, a->id, "INVITE ", n_inv);
 	return inv != NULL ? inv->data : "";
 }
@@ -477,8 +477,8 @@ static void
 test_per_call_uac_100rel(void)
 {
 	struct uah_net *net = uah_new();
-	struct uah_ep *a = uah_add(net, 8, tw_off), *b = uah_add(net, 8, tw_sup);
-	struct uah_ep *c = uah_add(net, 8, tw_sup);
+	struct uah_ep *a = uah_add(net, 8, tw_off), *b = uah_add(net, 8, uah_rel100_supported);
+	struct uah_ep *c = uah_add(net, 8, uah_rel100_supported);
 	const char *m;
 	sipdp_handle_t h;
 
