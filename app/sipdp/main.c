@@ -32,6 +32,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_pdump.h>
 
 #define URCU_INLINE_SMALL_FUNCTIONS 1
 #include <urcu/urcu-qsbr.h>
@@ -477,6 +478,11 @@ main(int argc, char **argv)
 		return 1;
 	}
 	log_levels(a.cfg);
+	/* For dpdk-dumpcap on hugepage deployments (a --no-huge primary
+	 * cannot have secondaries; /sipdp/capture works everywhere). Costs
+	 * nothing until a secondary asks. */
+	if (rte_pdump_init() != 0)
+		APP_LOG(INFO, "pdump: %s (dpdk-dumpcap unavailable)\n", rte_strerror(rte_errno));
 	rc = lcores_check(a.cfg);
 	if (rc != 0)
 		goto out;
