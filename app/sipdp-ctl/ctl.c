@@ -8,7 +8,10 @@
  *   sipdp-ctl [--prefix P | --socket PATH] [--json] COMMAND [ARG]
  *
  * Commands map onto sipdp's telemetry endpoints: stats, ports, dialogs,
- * lcores, reload; `raw /any/endpoint[,param]` sends any command as it is.
+ * lcores, reload, capture, log; words after the command become its
+ * parameters, joined by commas (`capture start /tmp/x.pcapng 100` sends
+ * "/sipdp/capture,start,/tmp/x.pcapng,100"); `raw /any/endpoint[,param]`
+ * sends any command as it is.
  * Plain text by default: an object of objects becomes a table with one
  * column per inner object (per worker, per port), anything else a list of
  * dotted keys and values, aligned.
@@ -42,13 +45,15 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{"dialogs", "/sipdp/dialogs", "dialogs live and a bounded sample"},
 	{"lcores", "/sipdp/lcores", "lcore roles, busy %, cycles per message"},
 	{"reload", "/sipdp/reload", "reload the configuration file"},
+	{"capture", "/sipdp/capture", "packet capture: [status | start FILE.pcapng [N] | stop]"},
+	{"log", "/sipdp/log", "log levels per component; COMPONENT LEVEL sets one"},
 	{"raw", NULL, "send ARG (an endpoint, e.g. /ethdev/list) as it is"},
 };
 
 static void
 ctl_usage(FILE *f)
 {
-	fprintf(f, "usage: sipdp-ctl [--prefix P | --socket PATH] [--json] COMMAND [ARG]\n\n"
+	fprintf(f, "usage: sipdp-ctl [--prefix P | --socket PATH] [--json] COMMAND [ARG...]\n\n"
 		   "  --prefix P     the sipdp's EAL --file-prefix (default \"%s\")\n"
 		   "  --socket PATH  the telemetry socket itself\n"
 		   "  --json         print the answer as JSON\n\ncommands:\n",
@@ -169,6 +174,59 @@ ctl_print_table(json_object *o)
 	}
 }
 
+/* A table whose columns are numbered entries ("0", "1", ...: a sample of
+ * records) reads better with a row per entry and a column per field. */
+static bool
+ctl_is_numbered(json_object *o)
+{
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		if (k[0] == '\0' || strspn(k, "0123456789") != strlen(k))
+			return false;
+	}
+	return true;
+}
+
+static void
+ctl_print_rows(json_object *o)
+{
+	const char *cols[CTL_MAX_COLS];
+	size_t ncols = 0, w[CTL_MAX_COLS], w0 = 1;
+
+	json_object_object_foreach(o, rk, rv) {
+		if (strlen(rk) > w0)
+			w0 = strlen(rk);
+		json_object_object_foreach(rv, ck, cv) {
+			size_t i;
+
+			for (i = 0; i < ncols && strcmp(cols[i], ck) != 0; i++)
+				;
+			if (i == ncols) {
+				if (ncols == CTL_MAX_COLS)
+					continue;
+				cols[ncols] = ck;
+				w[ncols++] = strlen(ck);
+			}
+			if (strlen(json_object_get_string(cv)) > w[i])
+				w[i] = strlen(json_object_get_string(cv));
+		}
+	}
+	printf("%-*s", (int)w0, "#");
+	for (size_t c = 0; c < ncols; c++)
+		printf("  %-*s", (int)w[c], cols[c]);
+	putchar('\n');
+	json_object_object_foreach(o, rk2, rv2) {
+		printf("%-*s", (int)w0, rk2);
+		for (size_t c = 0; c < ncols; c++) {
+			json_object *v = NULL;
+
+			json_object_object_get_ex(rv2, cols[c], &v);
+			printf("  %-*s", (int)w[c], ctl_scalar_str(v));
+		}
+		putchar('\n');
+	}
+}
+
 /* Dotted keys: first pass measures, second prints. */
 static void
 ctl_flatten(json_object *o, char *key, size_t klen, size_t cap, size_t *width, bool print)
@@ -256,7 +314,10 @@ ctl_print_plain(json_object *o)
 	json_object_object_foreach(o, k2, v2) {
 		if (!ctl_is_flat_object(v2) && ctl_is_table(v2)) {
 			printf("\n%s:\n", k2);
-			ctl_print_table(v2);
+			if (ctl_is_numbered(v2))
+				ctl_print_rows(v2);
+			else
+				ctl_print_table(v2);
 		}
 	}
 	json_object_put(rest);
@@ -309,7 +370,14 @@ main(int argc, char **argv)
 		}
 		snprintf(cmd, sizeof(cmd), "%s", argv[optind + 1]);
 	} else if (optind + 1 < argc) {
-		snprintf(cmd, sizeof(cmd), "%s,%s", endpoint, argv[optind + 1]);
+		size_t n = (size_t)snprintf(cmd, sizeof(cmd), "%s", endpoint);
+
+		for (int i = optind + 1; i < argc && n < sizeof(cmd); i++)
+			n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, ",%s", argv[i]);
+		if (n >= sizeof(cmd)) {
+			fprintf(stderr, "sipdp-ctl: parameters too long\n");
+			return 2;
+		}
 	} else {
 		snprintf(cmd, sizeof(cmd), "%s", endpoint);
 	}

@@ -24,6 +24,7 @@
 #include <rte_telemetry.h>
 
 #include "app_ext.h"
+#include "sipdp_log.h"
 
 #define APP_LOG(lvl, ...) RTE_LOG(lvl, USER1, "sipdp: " __VA_ARGS__)
 #define RELOAD_WAIT_MS 10000
@@ -108,9 +109,7 @@ reload_run(char *err, size_t cap)
 	}
 	next = NULL; /* the shard owns it now */
 	/* log levels are reloadable too */
-	uint8_t lvl = rl.shard != NULL && sipdp_shard_cfg(rl.shard)->log.level ?
-		sipdp_shard_cfg(rl.shard)->log.level : RTE_LOG_NOTICE;
-	(void)rte_log_set_level(RTE_LOGTYPE_USER1, lvl);
+	sipdp_log_apply_cfg(&sipdp_shard_cfg(rl.shard)->log);
 out:
 	sipdp_cfg_free(next);
 	free(errs);

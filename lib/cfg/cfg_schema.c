@@ -1359,6 +1359,8 @@ SECTION(log_comp_sec, "log.components", log_comp_fields, NULL);
 static const struct cfg_field log_fields[] = {
 	F_ENUM(sipdp_cfg_log, "level", level, en_log_level, SIPDP_CFG_LOG_NOTICE, 0),
 	F_MAP(sipdp_cfg_log, "components", component, log_comp_sec, 0),
+	F_UINT(sipdp_cfg_log, "rate", rate, 0, 100000, 10, 0),
+	F_UINT(sipdp_cfg_log, "burst", burst, 1, 100000, 20, 0),
 };
 SECTION(log_sec, "log", log_fields, NULL);
 

@@ -163,6 +163,9 @@ enum sipdp_cfg_log_comp {
 struct sipdp_cfg_log {
 	uint8_t level;                  /**< enum sipdp_cfg_log_level, default NOTICE */
 	uint8_t component[SIPDP_CFG_LOG_NCOMP]; /**< INHERIT or a level */
+	uint32_t rate;                  /**< lines a peer can trigger: per second,
+					     per component and thread (default 10) */
+	uint32_t burst;                 /**< ... and at once (default 20) */
 };
 
 /** PRACK (RFC 3262) preference. */

@@ -383,6 +383,20 @@ const struct sipdp_dlg_stats *sipdp_dlg_stats(const struct sipdp_dlg_table *t);
 /** Dialogs allocated now (anchors included). */
 uint32_t sipdp_dlg_count(const struct sipdp_dlg_table *t);
 uint32_t sipdp_dlg_capacity(const struct sipdp_dlg_table *t);
+
+/**
+ * Walk the live dialogs (anchors included) in slot order, looking at most
+ * at @p max_scan slots per call. Start with *cursor = 0.
+ * @return the next live dialog (*cursor is past it), or NULL: either the
+ *         walk is over (*cursor == sipdp_dlg_capacity()) or @p max_scan
+ *         slots were empty (call again to go on). Owning shard.
+ */
+struct sipdp_dlg *sipdp_dlg_next(const struct sipdp_dlg_table *t, uint32_t *cursor,
+				 uint32_t max_scan);
+
+/** Time (low 32 bits of ms, as in the history) of the oldest transition
+ *  kept: the creation unless SIPDP_DLG_HIST transitions came after. */
+uint32_t sipdp_dlg_created_ms(const struct sipdp_dlg *d);
 /** Bytes the table holds per dialog of capacity: record, ext, pool
  *  bookkeeping and hash buckets (memory budgets). */
 size_t sipdp_dlg_bytes_per_dialog(const struct sipdp_dlg_table *t);

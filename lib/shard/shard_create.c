@@ -171,6 +171,8 @@ sipdp_shard_create(const struct sipdp_shard_params *params, struct sipdp_shard *
 			}
 		}
 	}
+	if ((rc = shard_ops_create(s)) != 0 || (rc = shard_capture_create(s)) != 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
@@ -235,6 +237,8 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 	shard_telemetry_forget(s);
 	shard_tcp_destroy(s);
 	shard_gen_forget(s);
+	shard_capture_destroy(s);
+	shard_ops_destroy(s);
 	for (uint16_t a = 0; a < SIPDP_SHARD_MAX_WORKERS; a++)
 		for (uint16_t b = 0; b < SIPDP_SHARD_MAX_WORKERS; b++)
 			drain_ring(s->ring[a][b], true);

@@ -29,6 +29,7 @@ int
 sipdp_shard_control_poll(struct sipdp_shard *s)
 {
 	struct rte_mbuf *pkts[SHARD_BURST];
+	uint64_t t0 = rte_rdtsc();
 	int work;
 
 	work = sipdp_dp_tap_to_port(s->p.tap_port, s->p.nb_tap_queues, s->p.port_id, s->p.ctl_txq,
@@ -51,10 +52,18 @@ sipdp_shard_control_poll(struct sipdp_shard *s)
 			work += rc;
 	}
 	work += shard_tcp_control_poll(s);
+	work += shard_capture_control_poll(s);
 	s->ctl_iter++;
 	if (s->retired != NULL && (s->ctl_iter & 1023) == 0)
 		shard_reload_reclaim(s, false);
 	urcu_qsbr_quiescent_state();
+	/* For /sipdp/lcores: the telemetry thread reads these relaxed. */
+	__atomic_store_n(&s->ctl_polls, s->ctl_polls + 1, __ATOMIC_RELAXED);
+	if (work != 0) {
+		__atomic_store_n(&s->ctl_busy_polls, s->ctl_busy_polls + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->ctl_busy_cycles, s->ctl_busy_cycles + (rte_rdtsc() - t0),
+			__ATOMIC_RELAXED);
+	}
 	return work;
 }
 

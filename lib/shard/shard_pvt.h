@@ -13,6 +13,8 @@
 #include "sipdp_shard.h"
 #include "sipdp_timer.h"
 #include "sipdp_ua.h"
+#include "sipdp_log.h"
+#include "sipdp_ratelim.h"
 
 #define SHARD_LOG(lvl, ...) RTE_LOG(lvl, USER2, "sipdp_shard: " __VA_ARGS__)
 
@@ -87,6 +89,40 @@ struct shard_xfer_counts {
 	uint64_t sent_420, sent_421, sent_422;
 };
 
+/* shard_ops.c: a bounded sample of a worker's dialogs, taken by the
+ * worker itself on request (the telemetry thread never reads a dialog
+ * table) and published under a sequence lock. */
+#define SHARD_DSAMPLE      16   /* dialogs in a sample, per worker and in all */
+#define SHARD_DSAMPLE_SCAN 4096 /* dialog slots looked at per ms tick */
+#define SHARD_CALLID_SHOW  64
+
+struct shard_dsample_ent {
+	char call_id[SHARD_CALLID_SHOW];
+	struct sipdp_tsx_dest peer;
+	uint32_t age_ms;
+	uint8_t state, role, confirmed;
+};
+
+struct shard_dsample_pub {
+	uint32_t dialogs, early, confirmed, terminated, n;
+	struct shard_dsample_ent e[SHARD_DSAMPLE];
+};
+
+struct shard_dsample {
+	uint64_t req;                /* telemetry: asks (atomic increment) */
+	uint64_t done;               /* worker: the req last answered (release) */
+	uint32_t seq;                /* odd while the worker writes pub */
+	struct shard_dsample_pub pub;
+	/* the worker's walk in progress */
+	bool walking;
+	uint64_t want;
+	uint32_t cursor;
+	struct shard_dsample_pub stage;
+};
+
+/* shard_capture.c: per-worker capture state (SIP datagrams in and out). */
+#define SHARD_CAP_RING_SZ 4096
+
 struct shard_worker {
 	struct sipdp_shard_stats st; /* first: own cache lines */
 	struct sipdp_shard *s;
@@ -115,6 +151,11 @@ struct shard_worker {
 	struct shard_gen *gen;       /* calls: generator, NULL without calls: */
 	struct shard_snap *snap;     /* config snapshot read at the top of each loop */
 	struct sipdp_shard_policy_scratch *re_scratch; /* regex match data */
+	struct shard_dsample *ds;    /* dialog samples for telemetry (shard_ops.c) */
+	struct sipdp_ratelim rl_shard; /* log lines a peer can trigger */
+	struct rte_ring *cap_ring;   /* captured packets -> control lcore (MP/SC: RX and TX
+				        copies come from this worker only) */
+	uint64_t cap_copied, cap_drops;
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64
@@ -152,6 +193,12 @@ struct sipdp_shard {
 	struct shard_snap *snap;     /* current snapshot (rcu_assign_pointer) */
 	struct shard_snap *retired;  /* replaced, waiting for their calls to end */
 	uint64_t reloads_ok, reloads_failed;
+	/* control lcore load, for /sipdp/lcores (written by the control lcore) */
+	uint64_t ctl_busy_cycles, ctl_polls, ctl_busy_polls;
+	struct sipdp_ratelim rl_ctl;  /* control lcore's peer-triggered log lines */
+	struct shard_capture *cap;   /* capture on request (shard_capture_ctl.c) */
+	struct rte_mempool *cap_pool; /* copies; made at the first capture, kept */
+	uint32_t cap_on;             /* workers copy packets while non-zero (relaxed) */
 };
 
 /* shard_policy.c: UA callbacks */
@@ -227,6 +274,19 @@ void shard_reload_reclaim(struct sipdp_shard *s, bool all);
 
 /* shard_ctl.c */
 void shard_telemetry_forget(const struct sipdp_shard *s);
+
+/* shard_ops.c (worker side) and shard_ops_tel.c: dialogs and lcores */
+int shard_ops_create(struct sipdp_shard *s);
+void shard_ops_destroy(struct sipdp_shard *s);
+void shard_ops_poll(struct shard_worker *w);
+const char *shard_addr_text(const struct sipdp_tsx_dest *d, char *buf, size_t cap);
+
+/* shard_capture.c (worker) and shard_capture_ctl.c (control lcore) */
+void shard_capture_copy(struct shard_worker *w, uint16_t queue, struct rte_mbuf *const *pkts,
+	uint16_t n, bool tx);
+int shard_capture_create(struct sipdp_shard *s);
+int shard_capture_control_poll(struct sipdp_shard *s);
+void shard_capture_destroy(struct sipdp_shard *s);
 
 /* shard_worker.c */
 int shard_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint32_t len);

@@ -127,6 +127,22 @@ tcp_on_message(void *arg, const struct sipdp_ctl_rx *rx)
 	t->ctr.to_worker++;
 }
 
+/* Closes a peer causes by what it sends: counted by lib/ctl always,
+ * logged through the control lcore's bucket. */
+static void
+shard_ctl_log_close(struct sipdp_shard *s, uint32_t conn_id, enum sipdp_ctl_close_reason why)
+{
+	uint64_t d = rte_rdtsc() - s->tsc0;
+
+	if (why != SIPDP_CTL_CLOSE_FRAMING && why != SIPDP_CTL_CLOSE_OVERSIZE &&
+	    why != SIPDP_CTL_CLOSE_DEADLINE && why != SIPDP_CTL_CLOSE_NOT_TLS &&
+	    why != SIPDP_CTL_CLOSE_HS_FAILED)
+		return;
+	(void)sipdp_log_rl(&s->rl_ctl, SIPDP_LOG_CTL, RTE_LOG_NOTICE,
+		1000000 + d / s->tsc_hz * 1000000 + d % s->tsc_hz * 1000000 / s->tsc_hz,
+		"connection %u closed: %s\n", conn_id, sipdp_ctl_close_reason_str(why));
+}
+
 /* Every worker may hold transactions on the connection: tell them all. */
 static void
 tcp_on_closed(void *arg, uint32_t conn_id, enum sipdp_ctl_close_reason why)
@@ -135,6 +151,7 @@ tcp_on_closed(void *arg, uint32_t conn_id, enum sipdp_ctl_close_reason why)
 	struct sipdp_shard *s = t->s;
 	struct shard_tcp_msg tm;
 
+	shard_ctl_log_close(s, conn_id, why);
 	memset(&tm, 0, sizeof(tm));
 	tm.conn_id = conn_id;
 	tm.why = (uint8_t)why;

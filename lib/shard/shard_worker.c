@@ -53,6 +53,8 @@ tx_flush(struct shard_worker *w)
 
 	if (n == 0)
 		return;
+	if (SIPDP_UNLIKELY(__atomic_load_n(&w->s->cap_on, __ATOMIC_RELAXED)))
+		shard_capture_copy(w, w->idx, w->txb, n, true);
 	sent = rte_eth_tx_burst(w->s->p.port_id, w->idx, w->txb, n);
 	w->st.tx_pkts += sent;
 	if (SIPDP_UNLIKELY(sent < n)) {
@@ -196,6 +198,19 @@ shard_send(void *user, const struct sipdp_tsx_dest *d, const char *buf, uint32_t
 	return 0;
 }
 
+/* A peer can send these at line rate: counted always, logged through the
+ * worker's bucket only. */
+static SIPDP_COLD void
+bad_datagram(struct shard_worker *w, const struct sipdp_tsx_dest *src, int rc)
+{
+	char ip[SHARD_IPSTR];
+
+	w->st.parse_errors++;
+	(void)sipdp_log_rl(&w->rl_shard, SIPDP_LOG_SHARD, RTE_LOG_NOTICE, w->now_us,
+		"worker %u: dropped a SIP datagram from %s port %u: %s\n", w->idx,
+		shard_addr_text(src, ip, sizeof(ip)), src->port, strerror(-rc));
+}
+
 /* Run one SIP datagram through this shard's UA, then free its mbuf. */
 static void
 deliver(struct shard_worker *w, const struct sipdp_dp_rx *rx)
@@ -217,7 +232,7 @@ deliver(struct shard_worker *w, const struct sipdp_dp_rx *rx)
 		if (rc == -EXDEV)
 			w->st.foreign_shard++;
 		else
-			w->st.parse_errors++;
+			bad_datagram(w, &src, rc);
 	}
 	rte_pktmbuf_free(rx->m);
 	w->st.msg_cycles += rte_rdtsc() - t0;
@@ -264,6 +279,8 @@ rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 	if (n == 0)
 		return 0;
 	w->st.rx_pkts += n;
+	if (SIPDP_UNLIKELY(__atomic_load_n(&s->cap_on, __ATOMIC_RELAXED)))
+		shard_capture_copy(w, q, pkts, n, false);
 	ns = sipdp_dp_classify_burst(s->p.cls, q, pkts, n, sip, exc, &ne, slow, &nl, &w->st.dp);
 	if (ne != 0)
 		w->st.exceptions += sipdp_dp_tap_tx_burst(s->p.tap_port, w->idx, exc, ne);
@@ -340,6 +357,7 @@ shard_worker_main(void *arg)
 			if (f > 0)
 				work += (unsigned)f;
 			gauges(w);
+			shard_ops_poll(w);
 		}
 		if (t0 >= next_reasm) {
 			next_reasm = t0 + reasm_period;

@@ -406,4 +406,24 @@ const struct sipdp_cfg *sipdp_shard_cfg(const struct sipdp_shard *s);
 /** Register /sipdp/calls with DPDK telemetry. @return 0 or -errno. */
 int sipdp_shard_calls_telemetry_register(struct sipdp_shard *s);
 
+/* --------------------------------------------------------- operations */
+
+/**
+ * Register /sipdp/dialogs (live dialogs per worker by state and a sample
+ * of the first 16: Call-ID, state, role, age, peer; each worker takes its
+ * own sample on request, the telemetry thread never reads a dialog table)
+ * and /sipdp/lcores (role, busy % over 100 ms and since start, messages,
+ * cycles per message). @return 0 or -errno.
+ */
+int sipdp_shard_ops_telemetry_register(struct sipdp_shard *s);
+
+/**
+ * Register /sipdp/capture: status | start,PATH[,packets] | stop. While a
+ * capture runs, every frame the workers read from or write to the port is
+ * copied (rte_pcapng_copy) and written by the control lcore to PATH as
+ * pcapng; when none runs the workers pay one relaxed load per burst.
+ * @return 0 or -errno.
+ */
+int sipdp_shard_capture_telemetry_register(struct sipdp_shard *s);
+
 #endif /* SIPDP_SHARD_H */

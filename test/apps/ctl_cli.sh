@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # sipdp-ctl against a fake telemetry socket: per-worker counters print as an
-# aligned table, --json prints the answer itself, an unknown endpoint and an
+# aligned table, a sample of records as one row each, words after the
+# command joined by commas, --json prints the answer itself, an unknown endpoint and an
 # absent sipdp are clear errors (exit 1), a bad command line exits 2, and a
 # failed reload is a non-zero exit.
 set -u
@@ -18,7 +19,12 @@ cat >"$work/answers.json" <<'JSON'
                   "w1": {"rx": 1234567, "tx": 7, "dialogs": 0}},
  "/sipdp/ports": {"net_af_packet0": {"ipackets": 5, "opackets": 6}, "sipdp0": {"ipackets": 1, "opackets": 2}},
  "/sipdp/reload": {"status": "error", "error": "policy[0].answer.code: 99 is not 100..699 (line 4)"},
- "/sipdp/lcores": {"control": 0, "workers": [1, 2]}}
+ "/sipdp/lcores": {"control": 0, "workers": [1, 2]},
+ "/sipdp/dialogs": {"dialogs": 2, "confirmed": 2, "workers": 1,
+                    "worker0": {"dialogs": 2, "confirmed": 2},
+                    "sample": {"0": {"worker": 0, "call_id": "a@x", "state": "established", "age_ms": 1200, "peer": "udp:192.0.2.2:5060"},
+                               "1": {"worker": 0, "call_id": "bb@x", "state": "ringing", "age_ms": 7, "peer": "udp:192.0.2.2:5061"}}},
+ "/sipdp/capture,start,/tmp/x.pcapng,10": {"status": "ok", "capturing": 1}}
 JSON
 python3 "$here/fake_telemetry.py" "$work/sock" "$work/answers.json" & srv=$!
 for _ in $(seq 50); do [ -S "$work/sock" ] && break; sleep 0.1; done
@@ -38,7 +44,13 @@ check "--json is the answer as JSON" 'python3 -c "import json,sys; d=json.load(o
 check "lists flatten to dotted keys" 'grep -qE "^workers\.1 +2$" "$work/lcores"'
 "$ctl" --socket "$work/sock" reload >"$work/reload" 2>&1; rc=$?
 check "a refused reload exits 1 and says why" '[ $rc = 1 ] && grep -q "line 4" "$work/reload"'
-"$ctl" --socket "$work/sock" dialogs >"$work/unknown" 2>&1; rc=$?
+"$ctl" --socket "$work/sock" dialogs >"$work/dialogs" 2>&1
+cat "$work/dialogs"
+check "dialogs: the sample is a row per dialog" 'grep -qE "^# +worker +call_id +state +age_ms +peer" "$work/dialogs" && grep -qE "^1 +0 +bb@x +ringing +7 +udp:192.0.2.2:5061" "$work/dialogs"'
+check "dialogs: per-worker counts as a column" 'grep -qE "^ +worker0$" "$work/dialogs" && grep -qE "^confirmed +2$" "$work/dialogs"'
+"$ctl" --socket "$work/sock" capture start /tmp/x.pcapng 10 >"$work/cap" 2>&1; rc=$?
+check "capture: words joined by commas" '[ $rc = 0 ] && grep -qE "^capturing +1$" "$work/cap"'
+"$ctl" --socket "$work/sock" raw /sipdp/nosuch >"$work/unknown" 2>&1; rc=$?
 check "an endpoint sipdp lacks is an error" '[ $rc = 1 ] && grep -q "not known" "$work/unknown"'
 "$ctl" --socket "$work/nosuch" stats >"$work/absent" 2>&1; rc=$?
 check "no sipdp running: exit 1 with the socket path" '[ $rc = 1 ] && grep -q "cannot reach sipdp at $work/nosuch" "$work/absent"'

@@ -4,10 +4,13 @@
  *  - numbers never wrap: over-large decimal strings are -ERANGE, not a modulo
  *  - a freed slot's old handle never resolves again, even after reuse
  *  - a full pool says so instead of growing
+ *  - the token bucket lets a burst through, then its rate, counts what it
+ *    refuses and hands the count back once (fake clock)
  */
 #include <errno.h>
 
 #include "sipdp_pool.h"
+#include "sipdp_ratelim.h"
 #include "sipdp_str.h"
 #include "sipdp_test.h"
 
@@ -111,6 +114,59 @@ test_pool_full_reports_instead_of_growing(void)
 	CU_ASSERT_EQUAL(sipdp_pool_create(&bad, &p), -EINVAL);
 }
 
+static void
+test_ratelim_burst_then_rate_with_suppressed_count(void)
+{
+	struct sipdp_ratelim rl;
+	uint64_t sup = 99, now = 1000000, passed = 0;
+
+	sipdp_ratelim_init(&rl, 10, 5, now);
+	/* A flood of 1000 at one instant: the burst only. */
+	for (int i = 0; i < 1000; i++)
+		passed += sipdp_ratelim_take(&rl, now, &sup);
+	CU_ASSERT_EQUAL(passed, 5);
+	CU_ASSERT_EQUAL(rl.suppressed, 995);
+	/* 99 ms later: not yet a whole token at 10/s. */
+	CU_ASSERT_FALSE(sipdp_ratelim_take(&rl, now + 99999, &sup));
+	/* 100 ms: one token, and the 996 refused are handed back once. */
+	CU_ASSERT_TRUE(sipdp_ratelim_take(&rl, now + 100000, &sup));
+	CU_ASSERT_EQUAL(sup, 996);
+	CU_ASSERT_FALSE(sipdp_ratelim_take(&rl, now + 100000, &sup));
+	CU_ASSERT_TRUE(sipdp_ratelim_take(&rl, now + 200000, &sup));
+	CU_ASSERT_EQUAL(sup, 1);
+	CU_ASSERT_EQUAL(rl.suppressed_total, 997);
+	/* A flood over 10 s at 1 event per ms: burst + rate * time, no more. */
+	sipdp_ratelim_init(&rl, 10, 5, now);
+	passed = 0;
+	for (uint64_t t = 0; t < 10000; t++)
+		passed += sipdp_ratelim_take(&rl, now + t * 1000, &sup);
+	CU_ASSERT_EQUAL(passed, 5 + 99);
+	CU_ASSERT_EQUAL(rl.suppressed_total, 10000 - 104);
+}
+
+static void
+test_ratelim_refills_to_burst_only_and_ignores_time_going_back(void)
+{
+	struct sipdp_ratelim rl;
+	uint64_t sup = 0, passed = 0;
+
+	sipdp_ratelim_init(&rl, 1000, 3, 5000000);
+	for (int i = 0; i < 10; i++)
+		passed += sipdp_ratelim_take(&rl, 5000000, &sup);
+	CU_ASSERT_EQUAL(passed, 3);
+	/* A day of silence refills the burst, not a day's worth. */
+	passed = 0;
+	for (int i = 0; i < 10; i++)
+		passed += sipdp_ratelim_take(&rl, 5000000 + 86400ull * 1000000, &sup);
+	CU_ASSERT_EQUAL(passed, 3);
+	/* An earlier time refills nothing. */
+	CU_ASSERT_FALSE(sipdp_ratelim_take(&rl, 1, &sup));
+	/* rate 0: the burst and nothing after. */
+	sipdp_ratelim_init(&rl, 0, 0, 0);
+	CU_ASSERT_TRUE(sipdp_ratelim_take(&rl, 0, NULL));
+	CU_ASSERT_FALSE(sipdp_ratelim_take(&rl, 3600ull * 1000000, NULL));
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "str_to_u32_rejects_overflow_and_junk", test_str_to_u32_rejects_overflow_and_junk },
 	{ "str_caseeq_and_trim", test_str_caseeq_and_trim },
@@ -118,6 +174,10 @@ static struct sipdp_test_case cases[] = {
 	{ "u64_to_dec_writes_all_twenty_digits", test_u64_to_dec_writes_all_twenty_digits },
 	{ "pool_stale_handle_never_resolves", test_pool_stale_handle_never_resolves },
 	{ "pool_full_reports_instead_of_growing", test_pool_full_reports_instead_of_growing },
+	{ "ratelim_burst_then_rate_with_suppressed_count",
+	  test_ratelim_burst_then_rate_with_suppressed_count },
+	{ "ratelim_refills_to_burst_only_and_ignores_time_going_back",
+	  test_ratelim_refills_to_burst_only_and_ignores_time_going_back },
 	{ NULL, NULL },
 };
 

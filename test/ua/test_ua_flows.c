@@ -336,7 +336,53 @@ test_ids_carry_shard(void)
 	uah_free(net);
 }
 
+/* sipdp_dlg_next(): what /sipdp/dialogs' worker-side walk relies on. A
+ * walk of max_scan slots per call finds every live dialog exactly once
+ * and ends at the capacity; a freed slot is skipped. */
+static void
+test_dialog_walk_is_bounded_and_finds_every_live_dialog(void)
+{
+	struct uah_net *net = uah_new();
+	struct uah_ep *a = uah_add(net, 8, NULL), *b = uah_add(net, 8, NULL);
+	const struct sipdp_dlg_table *t;
+	sipdp_handle_t h[3];
+	uint32_t cursor = 0, found = 0, calls = 0;
+
+	b->answer = UAH_RING;
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL_FATAL(uah_invite(a, 1, &h[i]), 0);
+	uah_settle(net);
+	t = sipdp_ua_dlg_table(a->ua);
+	CU_ASSERT_EQUAL_FATAL(sipdp_ua_dialog_count(a->ua), 3);
+	/* One slot per call: the walk takes exactly capacity calls to end. */
+	while (cursor < sipdp_dlg_capacity(t) && calls < 1000) {
+		const struct sipdp_dlg *d = sipdp_dlg_next(t, &cursor, 1);
+
+		calls++;
+		if (d != NULL) {
+			found++;
+			CU_ASSERT_EQUAL(d->state, SIPDP_DLG_S_RINGING);
+			CU_ASSERT(sipdp_dlg_created_ms(d) <= (uint32_t)(net->now_us / 1000));
+		}
+	}
+	CU_ASSERT_EQUAL(found, 3);
+	CU_ASSERT_EQUAL(calls, sipdp_dlg_capacity(t));
+	CU_ASSERT_PTR_NULL(sipdp_dlg_next(t, &cursor, 100));
+	/* Cancel the second call: a walk in one go skips its slot once freed. */
+	CU_ASSERT_EQUAL(sipdp_ua_cancel(a->ua, h[1], net->now_us), 0);
+	uah_run(net, net->now_us + 40 * UAH_SEC);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(a->ua), 2);
+	cursor = 0;
+	found = 0;
+	while (sipdp_dlg_next(t, &cursor, UINT32_MAX) != NULL)
+		found++;
+	CU_ASSERT_EQUAL(found, 2);
+	uah_free(net);
+}
+
 static struct sipdp_test_case cases[] = {
+	{ "dialog_walk_is_bounded_and_finds_every_live_dialog",
+	  test_dialog_walk_is_bounded_and_finds_every_live_dialog },
 	{ "successful_call_rfc3665_3_1", test_successful_call },
 	{ "busy_486_rfc3665_3_2", test_busy_486 },
 	{ "unavailable_503_rfc3665_3_8", test_unavailable_503 },
