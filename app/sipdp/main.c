@@ -16,6 +16,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <signal.h>
@@ -46,6 +47,12 @@
 #define TAP_IFACE "sipdp0"
 #define DRAIN_MAX_S 5
 #define AF_PACKET_FRAMESZ 16384
+/* Idle control lcore: naps from MIN doubling to MAX (us). MAX bounds the
+ * extra latency of what only it moves: ARP/NDP through the tap, the first
+ * datagrams to an unresolved neighbour, SIP over TCP/TLS after a quiet
+ * spell. */
+#define CTL_NAP_MIN_US 100
+#define CTL_NAP_MAX_US 100
 
 /* The one piece of global state: a signal handler can reach nothing else. */
 static volatile sig_atomic_t got_signal;
@@ -378,12 +385,22 @@ app_cleanup(struct app *a)
 	sipdp_cfg_free(a->cfg);
 }
 
+static uint64_t
+thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* The control lcore: runs until a signal, then drains. */
 static void
 control_loop(struct app *a)
 {
 	uint64_t drain_until = 0, next_calls = 0;
-	unsigned idle = 0;
+	unsigned idle = 0, nap_us = CTL_NAP_MIN_US;
 	bool calls_done = false;
 
 	for (;;) {
@@ -409,14 +426,21 @@ control_loop(struct app *a)
 			break;
 		if (sipdp_shard_control_poll(a->shard) != 0) {
 			idle = 0;
+			nap_us = CTL_NAP_MIN_US;
 			continue;
 		}
 		/* The control lcore may sleep; it goes offline for QSBR so
-		 * grace periods never wait for it. */
+		 * grace periods never wait for it. Each wake-up is a context
+		 * switch on a CPU a worker may share (and several system
+		 * calls): the longer it has been idle, the longer it naps,
+		 * so an idle appliance wakes it ~1000 times a second, not
+		 * ~7000 (measured in docs/performance.md). Work brings the
+		 * short naps back at once. */
 		if (++idle > 64) {
 			urcu_qsbr_thread_offline();
-			usleep(100);
+			usleep(nap_us);
 			urcu_qsbr_thread_online();
+			nap_us = nap_us * 2 > CTL_NAP_MAX_US ? CTL_NAP_MAX_US : nap_us * 2;
 		}
 	}
 }
@@ -534,13 +558,19 @@ main(int argc, char **argv)
 	if (rc != 0)
 		goto out_rcu;
 	ready_line(&a);
+	uint64_t ctl_cpu0 = thread_cpu_us(), ctl_wall0 = mono_ms();
+
 	control_loop(&a);
+	/* What the control lcore cost the CPU it shares (benchmarks). */
+	uint64_t ctl_cpu = thread_cpu_us() - ctl_cpu0, ctl_wall = mono_ms() - ctl_wall0;
+
 	sipdp_shard_stop(a.shard);
 	sipdp_app_reload_fini();
 	sipdp_app_calls_final(a.shard);
 	printf("sipdp: stopped; final counters:\n");
 	sipdp_shard_stats_print(a.shard, stdout);
 	sipdp_shard_tcp_print(a.shard, stdout);
+	printf("control.cpu_us %" PRIu64 "\ncontrol.wall_ms %" PRIu64 "\n", ctl_cpu, ctl_wall);
 	rc = 0;
 out_rcu:
 	app_cleanup(&a);

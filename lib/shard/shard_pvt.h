@@ -99,6 +99,7 @@ struct shard_worker {
 	struct shard_xfer_counts xc;
 	struct shard_gen *gen;       /* calls: generator, NULL without calls: */
 	struct shard_snap *snap;     /* config snapshot read at the top of each loop */
+	uint64_t cpu_ns0;            /* thread CPU time when the loop started */
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64

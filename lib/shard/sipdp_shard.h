@@ -115,7 +115,10 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(gen_failed)       /* calls: non-2xx final or timeout */ \
 	X(gen_not_started)  /* calls: due but max_concurrent / a table was full */ \
 	X(gen_byes)         /* calls: BYEs sent after hold_ms */ \
-	X(gen_live)         /* calls: in progress (gauge) */
+	X(gen_live)         /* calls: in progress (gauge) */ \
+	X(loop_cycles)      /* TSC cycles since the loop started (gauge, each second) */ \
+	X(cpu_ns)           /* CPU time the worker thread got (gauge, each second) */ \
+	X(busy_cpu_ns)      /* its share in busy iterations: preemption removed (gauge) */
 
 #define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
 
