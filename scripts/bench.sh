@@ -135,7 +135,9 @@ mhz=$(awk -F: '/^cpu MHz/ { printf "%d", $2; exit }' /proc/cpuinfo)
 [ -n "$mhz" ] || mhz=2000
 
 per_call() { # $1 ns, $2 calls: cycles per call at the TSC rate
-	echo $(( $2 > 0 ? $1 * mhz / 1000 / $2 : 0 ))
+	local ns=${1:-0} calls=${2:-0}
+
+	echo $(( calls > 0 ? ns * mhz / 1000 / calls : 0 ))
 }
 
 ctl_pct() { # $1 log: control lcore CPU over its run, percent
@@ -190,6 +192,7 @@ for rate in "${rates[@]}"; do
 	pid_a=""
 	la="$dir/sipdp-bench-a.log"
 	lb="$dir/sipdp-bench-b.log"
+	grep -q "final counters" "$la" || { echo "rate $rate: A did not stop cleanly:"; tail -n 5 "$la"; }
 	line=$(grep "calls: attempted" "$lb" | tail -n 1 || true)
 	[ -n "$line" ] || { tail -n 30 "$lb" >&2; die "rate $rate: no calls: summary"; }
 	att=$(stat_of "$lb" gen_attempted)
@@ -201,6 +204,7 @@ for rate in "${rates[@]}"; do
 	p99=$(sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p' <<<"$line")
 	busy_a=$(stat_of "$la" busy_cycles)
 	calls_a=$(stat_of "$la" policy_answer)
+	calls_a=${calls_a:-0} # no final counters: A died (see its log)
 	busy_b=$(stat_of "$lb" busy_cycles)
 	msg_a=$(stat_of "$la" msg_cycles)
 	msg_b=$(stat_of "$lb" msg_cycles)
@@ -216,6 +220,11 @@ for rate in "${rates[@]}"; do
 		grep -E "^total\.(tx_drops|no_mbuf|full_503|retransmissions|rx_pkts|tx_pkts|cpu_ns|busy_cpu_ns|loop_cycles|busy_cycles) |^control\." "$la" "$lb" | sed 's/^/  /'
 	fi
 	if [ "$failed" != 0 ] || [ "$ns" != 0 ] || [ "$ans" != "$total" ]; then
+		if [ -n "${BENCH_KEEP_LOGS:-}" ]; then
+			mkdir -p "$BENCH_KEEP_LOGS"
+			cp "$la" "$lb" "$BENCH_KEEP_LOGS/"
+			echo "rate $rate: logs kept in $BENCH_KEEP_LOGS"
+		fi
 		echo "rate $rate: not every call answered; stopping the ladder"
 		break
 	fi
