@@ -112,7 +112,7 @@ EOF
 
 start() { # $1 ns, $2 name, $3 CPU of the worker, $4 of the control, $5 extra options; sets last_pid
 	ip netns exec "$1" "$bin" --no-huge -m 1024 --file-prefix "$2" --no-pci --lcores "0@$4,1@$3" \
-		--main-lcore 0 --log-level=user1,notice -- --config "$dir/$2.yaml" $5 \
+		--main-lcore 0 --log-level=user1,notice --log-level=pmd.net.memif,info -- --config "$dir/$2.yaml" $5 \
 		>"$dir/$2.log" 2>&1 </dev/null 9>&- &
 	last_pid=$!
 }

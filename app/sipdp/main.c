@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -407,6 +410,20 @@ static void
 memory_lock(void)
 {
 #ifndef APP_ASAN
+	struct __user_cap_header_struct ch = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct cd[_LINUX_CAPABILITY_U32S_3];
+	struct rlimit rl;
+	bool cap = syscall(SYS_capget, &ch, cd) == 0 &&
+		(cd[CAP_TO_INDEX(CAP_IPC_LOCK)].effective & CAP_TO_MASK(CAP_IPC_LOCK));
+
+	/* Under a finite memlock limit every later mmap would be counted
+	 * against it and the tables' allocations would fail: lock only when
+	 * the limit cannot bite. */
+	if (!cap && (getrlimit(RLIMIT_MEMLOCK, &rl) != 0 || rl.rlim_cur != RLIM_INFINITY)) {
+		APP_LOG(WARNING, "memlock limited and no CAP_IPC_LOCK: tables not locked, the fast "
+			"path may take page faults (LimitMEMLOCK=infinity)\n");
+		return;
+	}
 	if (mlockall(MCL_FUTURE) != 0)
 		APP_LOG(WARNING, "mlockall: %s: the fast path may take page faults\n",
 			strerror(errno));
