@@ -10,11 +10,23 @@
 #                  --exit-when-done
 #
 # One worker lcore each and a control lcore each: A's worker on CPU 1, B's
-# on CPU 0, each control lcore on the other side's worker CPU (it sleeps
-# when idle, but wakes every 100 us and takes the tap, netlink and
+# on CPU 0, each control lcore on the other side's worker CPU (it naps
+# when idle, 100 us growing to 1 ms, and takes the tap, netlink and
 # telemetry work there). On a 2-core machine the four threads share two
 # cores, so the figures are a floor, not what one dedicated core per side
 # gives.
+#
+# The memif rings have 2^MEMIF_RSIZE slots (default 14: 16384, the PMD's
+# maximum) so a worker descheduled for tens of ms on a shared machine
+# finds its peer's datagrams queued rather than dropped (a drop costs a
+# retransmission T1 later, and more load).
+#
+# Per-call costs: *_busy and *_msg are TSC deltas (wall clock: they count
+# the time another thread had the CPU); *_cpu is the worker thread's CPU
+# time, in cycles at the TSC rate, in the share of its loop iterations that
+# did work (preemption lands in an iteration in proportion to its length,
+# so this removes it): the figure to compare between runs on a loaded
+# machine. ctl%: CPU used by each control lcore over its run.
 #
 # Usage: scripts/bench.sh [SIPDP_BIN] [RATE...]
 #   default binary: build-release/app/sipdp/sipdp; default rates: a ladder
@@ -31,12 +43,17 @@ rates_given=$(( ${#rates[@]} > 0 ))
 [ ${#rates[@]} -gt 0 ] || rates=(2000 5000 10000 20000 50000 100000)
 CALLS_S=${CALLS_S:-5}
 RUN_TIMEOUT=${RUN_TIMEOUT:-60}
+MEMIF_RSIZE=${MEMIF_RSIZE:-14}
 NS_A=sipdp-bench-a
 NS_B=sipdp-bench-b
 
 die() { echo "bench.sh: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
 [ -x "$bin" ] || die "no sipdp binary at $bin"
+# One bench at a time on the machine (they would share the CPUs): wait
+# for another one to finish, bounded.
+exec 9>/tmp/sipdp-bench.lock
+flock -w "${BENCH_LOCK_WAIT:-900}" 9 || die "another bench.sh holds /tmp/sipdp-bench.lock"
 for ns in $NS_A $NS_B; do
 	ip netns list | grep -qw "^$ns" && die "namespace $ns exists: another bench running?"
 done
@@ -70,7 +87,7 @@ config() {
 	cat >"$dir/$1.yaml" <<EOF
 ports:
   - name: net_memif0
-    devargs: role=$2,id=0,socket=$dir/memif.sock,socket-abstract=no
+    devargs: role=$2,id=0,socket=$dir/memif.sock,socket-abstract=no,rsize=$MEMIF_RSIZE
     ipv4: $3/24
 lcores:
   control: 0
@@ -97,8 +114,8 @@ EOF
 
 start() { # $1 ns, $2 name, $3 CPU of the worker, $4 of the control, $5 extra options; sets last_pid
 	ip netns exec "$1" "$bin" --no-huge -m 1024 --file-prefix "$2" --no-pci --lcores "0@$4,1@$3" \
-		--main-lcore 0 --log-level=user1,notice -- --config "$dir/$2.yaml" $5 \
-		>"$dir/$2.log" 2>&1 </dev/null &
+		--main-lcore 0 --log-level=user1,notice --log-level=pmd.net.memif,info -- --config "$dir/$2.yaml" $5 \
+		>"$dir/$2.log" 2>&1 </dev/null 9>&- &
 	last_pid=$!
 }
 
@@ -114,6 +131,20 @@ wait_ready() { # $1 log, $2 pid
 
 stat_of() { # $1 log, $2 counter (final counters printed at exit)
 	awk -v k="total.$2" '$1 == k { print $2 }' "$1"
+}
+
+mhz=$(awk -F: '/^cpu MHz/ { printf "%d", $2; exit }' /proc/cpuinfo)
+[ -n "$mhz" ] || mhz=2000
+
+per_call() { # $1 ns, $2 calls: cycles per call at the TSC rate
+	local ns=${1:-0} calls=${2:-0}
+
+	echo $(( calls > 0 ? ns * mhz / 1000 / calls : 0 ))
+}
+
+ctl_pct() { # $1 log: control lcore CPU over its run, percent
+	awk '$1 == "control.cpu_us" { c = $2 } $1 == "control.wall_ms" { w = $2 }
+		END { if (w > 0) printf "%.0f", c / w / 10; else print "?" }' "$1"
 }
 
 config sipdp-bench-a server 192.0.2.11 "policy:
@@ -136,8 +167,10 @@ fi
 
 # busy: TSC cycles of worker loop iterations that did work (RX/TX bursts,
 # timers, and any time the thread was preempted while busy), per call;
-# msg: cycles inside message handling only (parse, policy, UA, send hook).
-printf "%-7s %-9s %-9s %-6s %-6s %-10s %-8s %-7s %-8s %-7s %s\n" rate attempted answered failed not_st answered/s A_busy A_msg B_busy B_msg "setup p50/p99 ms"
+# msg: cycles inside message handling only (parse, policy, UA, send hook);
+# cpu: busy without the preemption (see the top).
+fmt="%-7s %-9s %-9s %-6s %-6s %-10s %-7s %-7s %-7s %-7s %-7s %-7s %-7s %s\n"
+printf "$fmt" rate attempted answered failed not_st answered/s A_busy A_cpu A_msg B_busy B_cpu B_msg "ctl%A/B" "setup p50/p99 ms"
 for rate in "${rates[@]}"; do
 	total=$((rate * CALLS_S))
 	config sipdp-bench-b client 192.0.2.12 "calls:
@@ -166,6 +199,7 @@ for rate in "${rates[@]}"; do
 	pid_a=""
 	la="$dir/sipdp-bench-a.log"
 	lb="$dir/sipdp-bench-b.log"
+	grep -q "final counters" "$la" || { echo "rate $rate: A did not stop cleanly:"; tail -n 5 "$la"; }
 	line=$(grep "calls: attempted" "$lb" | tail -n 1 || true)
 	[ -n "$line" ] || { tail -n 30 "$lb" >&2; die "rate $rate: no calls: summary"; }
 	att=$(stat_of "$lb" gen_attempted)
@@ -177,17 +211,27 @@ for rate in "${rates[@]}"; do
 	p99=$(sed -n 's/.* p99 \([0-9.]*\) ms.*/\1/p' <<<"$line")
 	busy_a=$(stat_of "$la" busy_cycles)
 	calls_a=$(stat_of "$la" policy_answer)
+	calls_a=${calls_a:-0} # no final counters: A died (see its log)
 	busy_b=$(stat_of "$lb" busy_cycles)
 	msg_a=$(stat_of "$la" msg_cycles)
 	msg_b=$(stat_of "$lb" msg_cycles)
-	printf "%-7s %-9s %-9s %-6s %-6s %-10s %-8s %-7s %-8s %-7s %s\n" "$rate" "$att" "$ans" "$failed" "$ns" \
-		"${cps:-?}" "$(( calls_a > 0 ? busy_a / calls_a : 0 ))" "$(( calls_a > 0 ? msg_a / calls_a : 0 ))" \
-		"$(( ans > 0 ? busy_b / ans : 0 ))" "$(( ans > 0 ? msg_b / ans : 0 ))" "$p50 / $p99"
+	cpu_a=$(stat_of "$la" busy_cpu_ns)
+	cpu_b=$(stat_of "$lb" busy_cpu_ns)
+	printf "$fmt" "$rate" "$att" "$ans" "$failed" "$ns" \
+		"${cps:-?}" "$(( calls_a > 0 ? busy_a / calls_a : 0 ))" "$(per_call "${cpu_a:-0}" "$calls_a")" \
+		"$(( calls_a > 0 ? msg_a / calls_a : 0 ))" \
+		"$(( ans > 0 ? busy_b / ans : 0 ))" "$(per_call "${cpu_b:-0}" "$ans")" \
+		"$(( ans > 0 ? msg_b / ans : 0 ))" "$(ctl_pct "$la")/$(ctl_pct "$lb")" "$p50 / $p99"
 	if [ "${BENCH_VERBOSE:-0}" = 1 ]; then
 		echo "  B: $line"
-		grep -E "^total\.(tx_drops|no_mbuf|full_503|retransmissions|rx_pkts|tx_pkts) " "$la" "$lb" | sed 's/^/  /'
+		grep -E "^total\.(tx_drops|no_mbuf|full_503|retransmissions|rx_pkts|tx_pkts|cpu_ns|busy_cpu_ns|loop_cycles|busy_cycles) |^control\." "$la" "$lb" | sed 's/^/  /'
 	fi
 	if [ "$failed" != 0 ] || [ "$ns" != 0 ] || [ "$ans" != "$total" ]; then
+		if [ -n "${BENCH_KEEP_LOGS:-}" ]; then
+			mkdir -p "$BENCH_KEEP_LOGS"
+			cp "$la" "$lb" "$BENCH_KEEP_LOGS/"
+			echo "rate $rate: logs kept in $BENCH_KEEP_LOGS"
+		fi
 		echo "rate $rate: not every call answered; stopping the ladder"
 		break
 	fi

@@ -16,12 +16,17 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +53,12 @@
 #define TAP_IFACE "sipdp0"
 #define DRAIN_MAX_S 5
 #define AF_PACKET_FRAMESZ 16384
+/* Idle control lcore: naps from MIN doubling to MAX (us). MAX bounds the
+ * extra latency of what only it moves: ARP/NDP through the tap, the first
+ * datagrams to an unresolved neighbour, SIP over TCP/TLS after a quiet
+ * spell. */
+#define CTL_NAP_MIN_US 100
+#define CTL_NAP_MAX_US 1000
 
 /* The one piece of global state: a signal handler can reach nothing else. */
 static volatile sig_atomic_t got_signal;
@@ -380,12 +391,63 @@ app_cleanup(struct app *a)
 	sipdp_cfg_free(a->cfg);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define APP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define APP_ASAN 1
+#endif
+#endif
+
+/* Fault in every page mapped from now on when it is mapped: the tables
+ * the protocol core allocates at start (calloc/malloc, so mmap'd, and
+ * otherwise faulted in on first touch) and the memif regions. Without
+ * this the fast path takes a page fault each time a transaction, dialog
+ * or kept response lands on a page not used yet, for the first 64*T1
+ * seconds of traffic (measured in docs/performance.md). Not MCL_CURRENT:
+ * that would fault in all of the EAL's --no-huge memory, most of it
+ * never used, which takes tens of seconds in a VM. Not under ASan: its
+ * terabytes of shadow are reserved, not meant to be resident. */
+static void
+memory_lock(void)
+{
+#ifndef APP_ASAN
+	struct __user_cap_header_struct ch = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct cd[_LINUX_CAPABILITY_U32S_3];
+	struct rlimit rl;
+	bool cap = syscall(SYS_capget, &ch, cd) == 0 &&
+		(cd[CAP_TO_INDEX(CAP_IPC_LOCK)].effective & CAP_TO_MASK(CAP_IPC_LOCK));
+
+	/* Under a finite memlock limit every later mmap would be counted
+	 * against it and the tables' allocations would fail: lock only when
+	 * the limit cannot bite. */
+	if (!cap && (getrlimit(RLIMIT_MEMLOCK, &rl) != 0 || rl.rlim_cur != RLIM_INFINITY)) {
+		APP_LOG(WARNING, "memlock limited and no CAP_IPC_LOCK: tables not locked, the fast "
+			"path may take page faults (LimitMEMLOCK=infinity)\n");
+		return;
+	}
+	if (mlockall(MCL_FUTURE) != 0)
+		APP_LOG(WARNING, "mlockall: %s: the fast path may take page faults\n",
+			strerror(errno));
+#endif
+}
+
+static uint64_t
+thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* The control lcore: runs until a signal, then drains. */
 static void
 control_loop(struct app *a)
 {
 	uint64_t drain_until = 0, next_calls = 0;
-	unsigned idle = 0;
+	unsigned idle = 0, nap_us = CTL_NAP_MIN_US;
 	bool calls_done = false;
 
 	for (;;) {
@@ -411,14 +473,21 @@ control_loop(struct app *a)
 			break;
 		if (sipdp_shard_control_poll(a->shard) != 0) {
 			idle = 0;
+			nap_us = CTL_NAP_MIN_US;
 			continue;
 		}
 		/* The control lcore may sleep; it goes offline for QSBR so
-		 * grace periods never wait for it. */
+		 * grace periods never wait for it. Each wake-up is a context
+		 * switch on a CPU a worker may share (and several system
+		 * calls): the longer it has been idle, the longer it naps,
+		 * so an idle appliance wakes it ~1000 times a second, not
+		 * ~7000 (measured in docs/performance.md). Work brings the
+		 * short naps back at once. */
 		if (++idle > 64) {
 			urcu_qsbr_thread_offline();
-			usleep(100);
+			usleep(nap_us);
 			urcu_qsbr_thread_online();
+			nap_us = nap_us * 2 > CTL_NAP_MAX_US ? CTL_NAP_MAX_US : nap_us * 2;
 		}
 	}
 }
@@ -486,6 +555,7 @@ main(int argc, char **argv)
 	rc = lcores_check(a.cfg);
 	if (rc != 0)
 		goto out;
+	memory_lock();
 	a.nb_q = (uint16_t)(a.cfg->lcores.nb_workers + 1);
 	if (RAND_bytes((unsigned char *)sp.secret, sizeof(sp.secret)) != 1) {
 		APP_LOG(ERR, "RAND_bytes failed: no secret for our identifiers\n");
@@ -544,13 +614,19 @@ main(int argc, char **argv)
 	if (rc != 0)
 		goto out_rcu;
 	ready_line(&a);
+	uint64_t ctl_cpu0 = thread_cpu_us(), ctl_wall0 = mono_ms();
+
 	control_loop(&a);
+	/* What the control lcore cost the CPU it shares (benchmarks). */
+	uint64_t ctl_cpu = thread_cpu_us() - ctl_cpu0, ctl_wall = mono_ms() - ctl_wall0;
+
 	sipdp_shard_stop(a.shard);
 	sipdp_app_reload_fini();
 	sipdp_app_calls_final(a.shard);
 	printf("sipdp: stopped; final counters:\n");
 	sipdp_shard_stats_print(a.shard, stdout);
 	sipdp_shard_tcp_print(a.shard, stdout);
+	printf("control.cpu_us %" PRIu64 "\ncontrol.wall_ms %" PRIu64 "\n", ctl_cpu, ctl_wall);
 	rc = 0;
 out_rcu:
 	app_cleanup(&a);

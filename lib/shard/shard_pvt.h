@@ -156,6 +156,7 @@ struct shard_worker {
 	struct rte_ring *cap_ring;   /* captured packets -> control lcore (MP/SC: RX and TX
 				        copies come from this worker only) */
 	uint64_t cap_copied, cap_drops;
+	uint64_t cpu_ns0;            /* thread CPU time when the loop started */
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64

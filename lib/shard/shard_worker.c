@@ -6,6 +6,7 @@
  */
 
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -299,6 +300,25 @@ rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 	return n;
 }
 
+/* The thread's CPU time, and the part of it spent in busy iterations.
+ * busy_cycles are TSC deltas, so they also count the time another thread
+ * had this CPU; preemption lands in an iteration in proportion to its
+ * length, so busy / all iterations is the share of the CPU time that went
+ * to work. One system call a second, never per message. */
+static void
+cpu_gauges(struct shard_worker *w, uint64_t t0, uint64_t now)
+{
+	struct timespec ts;
+	uint64_t loop = now - t0, ns;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0 || loop == 0)
+		return;
+	ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec - w->cpu_ns0;
+	w->st.loop_cycles = loop;
+	w->st.cpu_ns = ns;
+	w->st.busy_cpu_ns = (uint64_t)((double)ns * (double)w->st.busy_cycles / (double)loop);
+}
+
 static void
 gauges(struct shard_worker *w)
 {
@@ -320,10 +340,15 @@ shard_worker_main(void *arg)
 	struct shard_worker *w = arg;
 	struct sipdp_shard *s = w->s;
 	const uint64_t tick = s->tsc_hz / 1000, reasm_period = s->tsc_hz / 10;
-	uint64_t next_tick = 0, next_reasm = 0;
+	uint64_t next_tick = 0, next_reasm = 0, next_cpu, loop0;
+	struct timespec ts;
 
 	urcu_qsbr_register_thread();
 	w->snap = rcu_dereference(s->snap);
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		w->cpu_ns0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	loop0 = rte_rdtsc();
+	next_cpu = loop0 + s->tsc_hz;
 	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
 		uint64_t t0 = rte_rdtsc();
 		unsigned work = 0;
@@ -363,6 +388,10 @@ shard_worker_main(void *arg)
 			next_reasm = t0 + reasm_period;
 			sipdp_dp_reasm_expire(w->reasm, t0);
 		}
+		if (SIPDP_UNLIKELY(t0 >= next_cpu)) {
+			next_cpu = t0 + s->tsc_hz;
+			cpu_gauges(w, loop0, t0);
+		}
 		tx_flush(w);
 		/* No neighbour lookup result is held across this point. */
 		urcu_qsbr_quiescent_state();
@@ -374,6 +403,7 @@ shard_worker_main(void *arg)
 	}
 	tx_flush(w);
 	gauges(w);
+	cpu_gauges(w, loop0, rte_rdtsc());
 	urcu_qsbr_unregister_thread();
 	return 0;
 }

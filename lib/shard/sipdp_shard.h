@@ -120,7 +120,10 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(gen_xfer_accepted) /* calls: REFERs answered 2xx (counted when the transfer ends) */ \
 	X(gen_xfer_completed) /* calls: transfers a NOTIFY reported 2xx for */ \
 	X(gen_xfer_failed)  /* calls: transfers that did not complete */ \
-	X(gen_target_byes)  /* calls: BYEs to calls answered as our transfers' target */
+	X(gen_target_byes)  /* calls: BYEs to calls answered as our transfers' target */ \
+	X(loop_cycles)      /* TSC cycles since the loop started (gauge, each second) */ \
+	X(cpu_ns)           /* CPU time the worker thread got (gauge, each second) */ \
+	X(busy_cpu_ns)      /* its share in busy iterations: preemption removed (gauge) */
 
 #define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
 

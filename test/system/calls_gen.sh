@@ -42,6 +42,13 @@ if [ -n "${CALLS_WORKERS:-}" ]; then
 		check "worker$i made its share (1000)" '[ "$n" = 1000 ]'
 	done
 fi
+# The worker's CPU time is read once a second: after ~11 s of calls it is
+# there, and its busy share is a part of it.
+sys_tel /sipdp/stats >"$work/stats0.json"
+w0() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["worker0"][sys.argv[2]])' "$work/stats0.json" "$1"; }
+echo "worker0 cpu_ns $(w0 cpu_ns) busy_cpu_ns $(w0 busy_cpu_ns) loop_cycles $(w0 loop_cycles)"
+check "worker CPU time counted" '[ "$(w0 cpu_ns)" -gt 0 ] && [ "$(w0 loop_cycles)" -gt 0 ]'
+check "busy CPU share within it" '[ "$(w0 busy_cpu_ns)" -gt 0 ] && [ "$(w0 busy_cpu_ns)" -le "$(w0 cpu_ns)" ]'
 check "summary line in the log" 'grep -q "calls: attempted 2000 answered 2000 failed 0 not_started 0 p50" "$(sys_log)"'
 grep "calls: attempted" "$(sys_log)" || true
 check "sipp exit 0" '[ "$(cat "$work/uas.rc")" = 0 ]'
