@@ -114,7 +114,10 @@ shard_tcp_send(struct shard_worker *w, const struct sipdp_tsx_dest *d, const cha
 
 	if (SIPDP_UNLIKELY(w->tcp_out == NULL))
 		return -EPROTONOSUPPORT;
-	if (d->conn_id != 0 && SIPDP_UNLIKELY(tcp_is_dead(w, d->conn_id))) {
+	/* A response still goes: the control lcore sends it over a new
+	 * connection to the Via's address (RFC 3261 §18.2.2). */
+	if (d->conn_id != 0 && SIPDP_UNLIKELY(tcp_is_dead(w, d->conn_id)) &&
+	    (len < 8 || memcmp(buf, "SIP/2.0 ", 8) != 0)) {
 		w->st.tcp_conn_dead++;
 		return -ENOTCONN;
 	}

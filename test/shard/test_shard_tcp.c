@@ -7,9 +7,11 @@
  *    goes back on the same connection id and transport; the destination is
  *    reliable, so the non-INVITE server transaction ends at once (Timer J
  *    is zero on reliable transports, RFC 3261 §17.2.2)
- *  - after a "connection closed" notice, an answer on that connection is
- *    refused: the transaction reports a transport error (§17.2.4), nothing
- *    reaches the control lcore, and it is counted
+ *  - after a "connection closed" notice, an answer on that connection
+ *    still goes to the control lcore, with that connection id: there
+ *    sipdp_ctl_send_response() sends it over a new connection to the top
+ *    Via's received address and sent-by port (RFC 3261 §18.2.2); the
+ *    transaction sees no transport error
  *  - a full worker -> control ring refuses the answer (transport error),
  *    frees its mbuf and counts it
  */
@@ -164,8 +166,9 @@ test_request_over_tls_is_answered_on_its_connection(void)
 }
 
 static void
-test_answer_on_a_closed_connection_is_a_transport_error(void)
+test_answer_on_a_closed_connection_goes_to_control(void)
 {
+	struct shard_tcp_msg out;
 	unsigned avail;
 
 	CU_ASSERT_FATAL(setup() == 0);
@@ -175,16 +178,20 @@ test_answer_on_a_closed_connection_is_a_transport_error(void)
 	CU_ASSERT_EQUAL(shard_tcp_worker_poll(w), 2);
 	CU_ASSERT_EQUAL(w->st.tcp_closed, 1);
 	CU_ASSERT_EQUAL(w->st.tcp_rx, 1);
-	CU_ASSERT_EQUAL(w->st.tcp_conn_dead, 1);
-	CU_ASSERT_EQUAL(w->st.tcp_tx, 0);
-	CU_ASSERT_EQUAL(rte_ring_count(w->tcp_out), 0);
-	CU_ASSERT_EQUAL(sipdp_tsx_stats(sipdp_ua_tsx_table(w->ua))->transport_errors, 1);
+	CU_ASSERT_EQUAL(w->st.tcp_conn_dead, 0);
+	CU_ASSERT_EQUAL(w->st.tcp_tx, 1);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_count(w->tcp_out), 1);
+	CU_ASSERT_EQUAL(sipdp_tsx_stats(sipdp_ua_tsx_table(w->ua))->transport_errors, 0);
 	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(w->ua), 0);
+	CU_ASSERT_EQUAL(rte_ring_sc_dequeue_elem(w->tcp_out, &out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(out.conn_id, 0x50001);
+	CU_ASSERT(memcmp(rte_pktmbuf_mtod(out.m, const char *), "SIP/2.0 200 ", 12) == 0);
+	rte_pktmbuf_free(out.m);
 	CU_ASSERT_EQUAL(rte_mempool_avail_count(pool), avail);
 	/* Another connection is not affected. */
 	from_ctl(OPTIONS("tcp-3"), 0x50002, SIPDP_TSX_TP_TCP);
 	CU_ASSERT_EQUAL(shard_tcp_worker_poll(w), 1);
-	CU_ASSERT_EQUAL(w->st.tcp_tx, 1);
+	CU_ASSERT_EQUAL(w->st.tcp_tx, 2);
 	teardown();
 }
 
@@ -212,8 +219,8 @@ test_full_ring_to_control_refuses_frees_and_counts(void)
 static struct sipdp_test_case cases[] = {
 	{ "request_over_tls_is_answered_on_its_connection",
 	  test_request_over_tls_is_answered_on_its_connection },
-	{ "answer_on_a_closed_connection_is_a_transport_error",
-	  test_answer_on_a_closed_connection_is_a_transport_error },
+	{ "answer_on_a_closed_connection_goes_to_control_18_2_2",
+	  test_answer_on_a_closed_connection_goes_to_control },
 	{ "full_ring_to_control_refuses_frees_and_counts",
 	  test_full_ring_to_control_refuses_frees_and_counts },
 	{ NULL, NULL }
