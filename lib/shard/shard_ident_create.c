@@ -3,8 +3,8 @@
  * The UA's local identity per transport and address family (Via sent-by
  * and Contact, sipdp_ua_params.ident), from the config: the first IPv4
  * and the first IPv6 address of port 0, the UDP port of that address and
- * sip.tcp_port / sip.tls_port (TLS only with tls.cert, as lib/ctl serves
- * it). Cold: runs once per worker at creation.
+ * sip.tcp_port / sip.tls_port (5061 when 0). Cold: runs once per worker
+ * at creation.
  */
 
 #include <stdio.h>
@@ -24,7 +24,10 @@ shard_ident_fill(struct sipdp_shard *s, struct shard_worker *w, struct sipdp_ua_
 	uint16_t port[SIPDP_UA_IDENT_TRANSPORTS];
 
 	port[SIPDP_TSX_TP_TCP] = cfg->sip.tcp_port;
-	port[SIPDP_TSX_TP_TLS] = cfg->tls.cert[0] ? cfg->sip.tls_port : 0;
+	/* Outbound TLS works without a certificate of our own (lib/ctl's
+	 * client context always exists): the Via still says TLS, with the
+	 * port we would serve it on. */
+	port[SIPDP_TSX_TP_TLS] = cfg->sip.tls_port ? cfg->sip.tls_port : 5061;
 	for (int f = 0; f < SIPDP_UA_IDENT_FAMILIES; f++) {
 		uint8_t fam = f ? AF_INET6 : AF_INET;
 		int li = -1;
