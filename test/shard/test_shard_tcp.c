@@ -7,14 +7,9 @@
  *    goes back on the same connection id and transport; the destination is
  *    reliable, so the non-INVITE server transaction ends at once (Timer J
  *    is zero on reliable transports, RFC 3261 §17.2.2)
- *  - after a "connection closed" notice, an answer on that connection to
- *    a client whose Via names the port it connected from (it listens
- *    nowhere) is refused: the transaction reports a transport error
- *    (§17.2.4), nothing reaches the control lcore, and it is counted
- *  - when the Via names another port (the client's listening port), the
- *    answer still goes to the control lcore with that connection id:
- *    there sipdp_ctl_send_response() sends it over a new connection to the
- *    top Via's received address and sent-by port (RFC 3261 §18.2.2)
+ *  - after a "connection closed" notice, an answer on that connection is
+ *    refused: the transaction reports a transport error (§17.2.4), nothing
+ *    reaches the control lcore, and it is counted
  *  - a full worker -> control ring refuses the answer (transport error),
  *    frees its mbuf and counts it
  */
@@ -41,16 +36,6 @@ static char sent_by[] = "192.0.2.1:5060";
 #define OPTIONS(callid)                                                    \
 	"OPTIONS sip:sipdp@192.0.2.1:5060;transport=tcp SIP/2.0\r\n"           \
 	"Via: SIP/2.0/TCP 192.0.2.2:40000;branch=z9hG4bK-" callid ";rport=40000;received=192.0.2.2\r\n" \
-	"Max-Forwards: 70\r\n"                                             \
-	"From: <sip:a@192.0.2.2>;tag=a1\r\n"                               \
-	"To: <sip:sipdp@192.0.2.1>\r\n"                                    \
-	"Call-ID: " callid "\r\n"                                          \
-	"CSeq: 1 OPTIONS\r\n"                                              \
-	"Content-Length: 0\r\n\r\n"
-
-#define OPTIONS_5060(callid)                                               \
-	"OPTIONS sip:sipdp@192.0.2.1:5060;transport=tcp SIP/2.0\r\n"           \
-	"v: SIP/2.0/TCP 192.0.2.2:5060;branch=z9hG4bK-" callid ";rport=40000;received=192.0.2.2\r\n" \
 	"Max-Forwards: 70\r\n"                                             \
 	"From: <sip:a@192.0.2.2>;tag=a1\r\n"                               \
 	"To: <sip:sipdp@192.0.2.1>\r\n"                                    \
@@ -204,36 +189,6 @@ test_answer_on_a_closed_connection_is_a_transport_error(void)
 }
 
 static void
-test_answer_on_a_closed_connection_goes_to_control(void)
-{
-	struct shard_tcp_msg out;
-	unsigned avail;
-
-	CU_ASSERT_FATAL(setup() == 0);
-	avail = rte_mempool_avail_count(pool);
-	closed_from_ctl(0x50001);
-	from_ctl(OPTIONS_5060("tcp-2"), 0x50001, SIPDP_TSX_TP_TCP);
-	CU_ASSERT_EQUAL(shard_tcp_worker_poll(w), 2);
-	CU_ASSERT_EQUAL(w->st.tcp_closed, 1);
-	CU_ASSERT_EQUAL(w->st.tcp_rx, 1);
-	CU_ASSERT_EQUAL(w->st.tcp_conn_dead, 0);
-	CU_ASSERT_EQUAL(w->st.tcp_tx, 1);
-	CU_ASSERT_EQUAL_FATAL(rte_ring_count(w->tcp_out), 1);
-	CU_ASSERT_EQUAL(sipdp_tsx_stats(sipdp_ua_tsx_table(w->ua))->transport_errors, 0);
-	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(w->ua), 0);
-	CU_ASSERT_EQUAL(rte_ring_sc_dequeue_elem(w->tcp_out, &out, sizeof(out)), 0);
-	CU_ASSERT_EQUAL(out.conn_id, 0x50001);
-	CU_ASSERT(memcmp(rte_pktmbuf_mtod(out.m, const char *), "SIP/2.0 200 ", 12) == 0);
-	rte_pktmbuf_free(out.m);
-	CU_ASSERT_EQUAL(rte_mempool_avail_count(pool), avail);
-	/* Another connection is not affected. */
-	from_ctl(OPTIONS("tcp-3"), 0x50002, SIPDP_TSX_TP_TCP);
-	CU_ASSERT_EQUAL(shard_tcp_worker_poll(w), 1);
-	CU_ASSERT_EQUAL(w->st.tcp_tx, 2);
-	teardown();
-}
-
-static void
 test_full_ring_to_control_refuses_frees_and_counts(void)
 {
 	struct shard_tcp_msg fill = { 0 };
@@ -259,8 +214,6 @@ static struct sipdp_test_case cases[] = {
 	  test_request_over_tls_is_answered_on_its_connection },
 	{ "answer_on_a_closed_connection_is_a_transport_error",
 	  test_answer_on_a_closed_connection_is_a_transport_error },
-	{ "answer_on_a_closed_connection_goes_to_control_18_2_2",
-	  test_answer_on_a_closed_connection_goes_to_control },
 	{ "full_ring_to_control_refuses_frees_and_counts",
 	  test_full_ring_to_control_refuses_frees_and_counts },
 	{ NULL, NULL }
