@@ -38,7 +38,8 @@
 	X(resp_reconnected)     /* responses sent over another connection: theirs had gone (§18.2.2) */ \
 	X(req_503)              /* requests whose connection failed before it carried a message back:
 	                           answered 503 to their transaction (§8.1.3.1) */ \
-	X(req_unwatched)        /* ... not watched: the table of requests on new connections was full */
+	X(req_unwatched)        /* ... not watched: the table of requests on new connections was full */ \
+	X(closed_notice_skipped) /* closes not told to workers: connect/handshake failed, no message */
 
 struct shard_tcp_ctr {
 #define SHARD_TCP_X_FIELD(n) uint64_t n;
@@ -274,6 +275,15 @@ tcp_on_closed(void *arg, uint32_t conn_id, enum sipdp_ctl_close_reason why)
 		t->n_watch--;
 		tcp_synth_503(t, m, conn_id, e->transport, &e->dst);
 		rte_pktmbuf_free(m);
+	}
+	/* A connection that failed before its handshake was done never
+	 * carried a message to a worker, so no transaction names it; a notice
+	 * would only take the slot of an older connection in the workers'
+	 * dead table (ctl reuses slots, and the id's low bits with them). */
+	if (why == SIPDP_CTL_CLOSE_CONNECT_FAILED || why == SIPDP_CTL_CLOSE_HS_FAILED ||
+	    why == SIPDP_CTL_CLOSE_HS_TIMEOUT || why == SIPDP_CTL_CLOSE_NOT_TLS) {
+		t->ctr.closed_notice_skipped++;
+		return;
 	}
 	memset(&tm, 0, sizeof(tm));
 	tm.conn_id = conn_id;
