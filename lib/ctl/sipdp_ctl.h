@@ -296,6 +296,31 @@ int sipdp_ctl_params_from_cfg(const struct sipdp_cfg *cfg, struct sipdp_ctl_para
 int sipdp_ctl_listen_cfg(struct sipdp_ctl *c, const struct sipdp_cfg *cfg);
 
 /**
+ * Where RFC 3261 §18.2.2 sends response @p buf when the connection of its
+ * request has gone: the top Via's transport (TCP, TLS), its received
+ * address (else its sent-by host, an IP literal) and its sent-by port
+ * (default 5060, TLS 5061). rport is not used: over TCP it names the
+ * source port of the connection that is gone. @p m is parse scratch.
+ * @return 0; -EBADMSG (not a response, no usable top Via);
+ *         -EPROTONOSUPPORT (UDP or another transport); -EHOSTUNREACH (a
+ *         host name and no received=).
+ */
+int sipdp_ctl_response_dest(struct sipdp_msg *m, const char *buf, uint32_t len,
+	enum sipdp_ctl_transport *tp, struct sipdp_ctl_addr *dst);
+
+/**
+ * Send a response (RFC 3261 §18.2.2): over @p conn_id while it is open;
+ * once it has gone (or with @p conn_id 0), to sipdp_ctl_response_dest()
+ * through sipdp_ctl_send_to() (an open connection to it is reused, else one
+ * is opened). Control lcore. @p m is parse scratch.
+ * @param used  out (may be NULL): the connection the bytes were queued on.
+ * @return 0; -ENOTCONN (gone and no usable Via); the errors of
+ *         sipdp_ctl_send() and sipdp_ctl_send_to().
+ */
+int sipdp_ctl_send_response(struct sipdp_ctl *c, struct sipdp_msg *m, uint32_t conn_id,
+	const void *buf, uint32_t len, uint32_t *used);
+
+/**
  * RFC 3261 §18.2.1 and RFC 3581 §4 for a request received from @p src:
  * add ;received=<source address> to the top Via when its sent-by host is a
  * name or another address, and fill a valueless ;rport with the source

@@ -89,6 +89,7 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	up.contact = sipdp_str_cstr(w->contact);
 	up.sent_by = sipdp_str_cstr(w->sent_by);
 	up.via_transport = SIPDP_TSX_TP_UDP;
+	shard_ident_fill(s, w, &up);
 	up.user_agent = sipdp_str_cstr(cfg->identity.user_agent);
 	up.send = shard_send;
 	up.cb.on_incoming = shard_on_incoming;

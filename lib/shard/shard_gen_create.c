@@ -16,19 +16,30 @@
 
 #include "sipdp_msg_hdr.h"
 #include "shard_gen.h"
+#include "sipdp_ctl.h"
 
 int
 sipdp_shard_gen_dest(const char *uri, struct sipdp_tsx_dest *d)
 {
 	struct sipdp_uri u;
 	char host[64];
+	int tp;
 
 	if (uri == NULL || d == NULL || sipdp_uri_parse(sipdp_str_cstr(uri), &u) != 0 ||
 	    (u.scheme != SIPDP_URI_SIP && u.scheme != SIPDP_URI_SIPS) || u.host.len == 0)
 		return -EINVAL;
+	/* §26.2, §18.1.1: sips: or ;transport=tls is TLS (default port 5061),
+	 * ;transport=tcp is TCP; reliable ones go to the control lcore,
+	 * which opens or reuses a connection (shard_tcp_ctl.c). */
+	tp = sipdp_ctl_transport_for_uri(uri, (uint32_t)strlen(uri));
+	if (tp < 0)
+		return -EINVAL;
 	memset(d, 0, sizeof(*d));
-	d->transport = SIPDP_TSX_TP_UDP;
-	d->port = u.port != 0 ? u.port : 5060;
+	d->transport = tp == SIPDP_CTL_TLS ? SIPDP_TSX_TP_TLS :
+		tp == SIPDP_CTL_TCP ? SIPDP_TSX_TP_TCP : SIPDP_TSX_TP_UDP;
+	if (tp != 0)
+		d->flags = SIPDP_TSX_DEST_RELIABLE;
+	d->port = u.port != 0 ? u.port : tp == SIPDP_CTL_TLS ? 5061 : 5060;
 	if (u.host.p[0] == '[') {
 		if (u.host.len < 3 || u.host.len - 2 >= sizeof(host))
 			return -EINVAL;

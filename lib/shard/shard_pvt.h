@@ -157,6 +157,9 @@ struct shard_worker {
 				        copies come from this worker only) */
 	uint64_t cap_copied, cap_drops;
 	uint64_t cpu_ns0;            /* thread CPU time when the loop started */
+	/* the UA's identity per transport x family (shard_ident_create.c) */
+	char id_sent_by[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES][SHARD_IPSTR + 8];
+	char id_contact[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES][SIPDP_CFG_URI_LEN + 80];
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64
@@ -292,6 +295,9 @@ void shard_capture_destroy(struct sipdp_shard *s);
 /* shard_worker.c */
 int shard_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint32_t len);
 int shard_worker_main(void *arg);
+
+/* shard_ident_create.c: Via/Contact per transport and family for the UA */
+void shard_ident_fill(struct sipdp_shard *s, struct shard_worker *w, struct sipdp_ua_params *up);
 
 /* shard_tcp.c (worker) and shard_tcp_ctl.c (control lcore): SIP over TCP/TLS */
 unsigned shard_tcp_worker_poll(struct shard_worker *w);

@@ -8,6 +8,7 @@
  */
 
 #include <string.h>
+#include <strings.h>
 
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
@@ -15,6 +16,7 @@
 #include <rte_ring_elem.h>
 
 #include "shard_pvt.h"
+#include "sipdp_msg_hdr.h"
 
 /* Method or status class from the first bytes, as shard_worker.c counts
  * datagrams: enough for counters, no parse. */
@@ -103,6 +105,44 @@ shard_tcp_worker_poll(struct shard_worker *w)
 	return n;
 }
 
+/*
+ * A response whose connection has gone: may the control lcore send it over
+ * a new one (RFC 3261 §18.2.2, to the top Via's sent-by port)? Only when
+ * that port is not the source port of the connection that is gone: a
+ * client whose Via names the port it connected from listens nowhere, and
+ * the transaction must hear of the transport error now (§17.2.4). Cold.
+ */
+static __attribute__((noinline)) bool
+tcp_resp_can_reconnect(const struct sipdp_tsx_dest *d, const char *buf, uint32_t len)
+{
+	const char *p = buf, *end = buf + len;
+	struct sipdp_via via;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *v = NULL;
+
+		if (nl == NULL || nl == p + 1)
+			return false; /* end of the header section: no Via */
+		if (nl - p > 4 && strncasecmp(p, "Via:", 4) == 0)
+			v = p + 4;
+		else if (nl - p > 2 && (p[0] == 'v' || p[0] == 'V') && p[1] == ':')
+			v = p + 2;
+		if (v != NULL) {
+			const char *ve = nl > v && nl[-1] == '\r' ? nl - 1 : nl;
+			struct sipdp_str val = sipdp_str_make(v, (size_t)(ve - v)), first;
+
+			if (sipdp_list_next(&val, &first) != 1 || sipdp_via_parse(first, &via) != 0)
+				return false;
+			uint16_t port = via.port ? via.port : d->transport == SIPDP_TSX_TP_TLS ?
+				5061 : 5060;
+			return port != d->port;
+		}
+		p = nl + 1;
+	}
+	return false;
+}
+
 int
 shard_tcp_send(struct shard_worker *w, const struct sipdp_tsx_dest *d, const char *buf,
 	uint32_t len)
@@ -114,7 +154,10 @@ shard_tcp_send(struct shard_worker *w, const struct sipdp_tsx_dest *d, const cha
 
 	if (SIPDP_UNLIKELY(w->tcp_out == NULL))
 		return -EPROTONOSUPPORT;
-	if (d->conn_id != 0 && SIPDP_UNLIKELY(tcp_is_dead(w, d->conn_id))) {
+	/* A response may still go: the control lcore sends it over a new
+	 * connection to the Via's address (RFC 3261 §18.2.2). */
+	if (d->conn_id != 0 && SIPDP_UNLIKELY(tcp_is_dead(w, d->conn_id)) &&
+	    (len < 8 || memcmp(buf, "SIP/2.0 ", 8) != 0 || !tcp_resp_can_reconnect(d, buf, len))) {
 		w->st.tcp_conn_dead++;
 		return -ENOTCONN;
 	}

@@ -22,6 +22,7 @@
 
 #include "shard_pvt.h"
 #include "sipdp_ctl.h"
+#include "sipdp_msg_build.h"
 
 /* Counters of the control lcore's side of the hand-off. */
 #define SHARD_TCP_COUNTERS(X) \
@@ -33,7 +34,12 @@
 	X(send_errors)          /* other lib/ctl send errors (queue full, limits) */ \
 	X(closed_notices)       /* connection-closed notices given to workers */ \
 	X(closed_notice_drops)  /* ... lost: a worker's TCP ring was full */ \
-	X(poll_errors)          /* sipdp_ctl_poll() failed (epoll) */
+	X(poll_errors)          /* sipdp_ctl_poll() failed (epoll) */ \
+	X(resp_reconnected)     /* responses sent over another connection: theirs had gone (§18.2.2) */ \
+	X(req_503)              /* requests whose connection failed before it carried a message back:
+	                           answered 503 to their transaction (§8.1.3.1) */ \
+	X(req_unwatched)        /* ... not watched: the table of requests on new connections was full */ \
+	X(closed_notice_skipped) /* closes not told to workers: connect/handshake failed, no message */
 
 struct shard_tcp_ctr {
 #define SHARD_TCP_X_FIELD(n) uint64_t n;
@@ -53,6 +59,24 @@ static const char *const ctl_ctr_names[] = {
 #undef SHARD_CTL_X_NAME
 };
 
+/* Requests sent on a connection that has not yet carried anything back:
+ * if it fails (connect refused, TLS handshake or verification failed) no
+ * transaction hears of it otherwise, as the worker sent them with no
+ * connection id; each gets a 503 (RFC 3261 §8.1.3.1 treats a transport
+ * error as 503). Bounded; an entry goes when its connection proves up or
+ * after TCP_WATCH_US. */
+#define TCP_WATCH_N 256
+#define TCP_WATCH_US (10ull * 1000000)
+#define TCP_UP_N 64
+
+struct tcp_watch {
+	struct rte_mbuf *m;             /* the request (a reference), NULL: free */
+	uint32_t conn_id;
+	uint8_t transport;              /* enum sipdp_ctl_transport */
+	uint64_t until_us;
+	struct sipdp_ctl_addr dst;
+};
+
 struct shard_tcp {
 	struct sipdp_shard *s;
 	struct sipdp_ctl *ctl;
@@ -64,6 +88,11 @@ struct shard_tcp {
 	 * lcore stores them word by word, relaxed; each value is whole. */
 	struct sipdp_ctl_stats snap;
 	struct shard_tcp_ctr ctr_snap;
+	struct tcp_watch watch[TCP_WATCH_N];
+	uint32_t n_watch;
+	uint32_t up[TCP_UP_N];          /* connections known up (carried a message to us) */
+	uint32_t up_next;
+	char synth[2048];               /* a 503 being built */
 };
 
 static inline uint64_t
@@ -85,6 +114,105 @@ tcp_local_id(const struct sipdp_shard *s, const struct sipdp_ctl_addr *a)
 		    memcmp(cls->local[i].addr.v6, a->addr, a->family == AF_INET ? 4 : 16) == 0)
 			return (uint8_t)i;
 	return 0;
+}
+
+static void tcp_on_message(void *arg, const struct sipdp_ctl_rx *rx);
+
+static bool
+tcp_known_up(const struct shard_tcp *t, uint32_t conn_id)
+{
+	for (unsigned i = 0; i < TCP_UP_N; i++)
+		if (t->up[i] == conn_id)
+			return true;
+	return false;
+}
+
+/* The connection carried a message to us: it works; forget its requests. */
+static void
+tcp_watch_up(struct shard_tcp *t, uint32_t conn_id)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < TCP_WATCH_N && t->n_watch != 0; i++) {
+		struct tcp_watch *e = &t->watch[i];
+
+		if (e->m != NULL && e->conn_id == conn_id) {
+			rte_pktmbuf_free(e->m);
+			e->m = NULL;
+			t->n_watch--;
+			any = true;
+		}
+	}
+	if (any && !tcp_known_up(t, conn_id)) {
+		t->up[t->up_next] = conn_id;
+		t->up_next = (t->up_next + 1) % TCP_UP_N;
+	}
+}
+
+/* Answer the request in @m with 503 as if the peer had, to its worker. */
+static const char warn[] = "Warning: 399 sipdp \"transport failed\"\r\n";
+
+static void
+tcp_synth_503(struct shard_tcp *t, struct rte_mbuf *m, uint32_t conn_id, uint8_t transport,
+	const struct sipdp_ctl_addr *dst)
+{
+	const char *p = rte_pktmbuf_mtod(m, const char *);
+	struct sipdp_ctl_rx rx;
+	struct sipdp_build b;
+	int len;
+
+	if (sipdp_msg_parse(t->msg, p, rte_pktmbuf_data_len(m), 0) <= 0 || !t->msg->is_request ||
+	    t->msg->method == SIPDP_METHOD_ACK)
+		return;
+	sipdp_build_init(&b, t->synth, sizeof(t->synth));
+	sipdp_build_response_start(&b, t->msg, 503, SIPDP_STR("Service Unavailable"),
+		SIPDP_STR_NULL);
+	sipdp_build_raw(&b, warn, sizeof(warn) - 1);
+	sipdp_build_body(&b, SIPDP_STR_NULL, SIPDP_STR_NULL);
+	len = sipdp_build_finish(&b);
+	if (len <= 0)
+		return;
+	memset(&rx, 0, sizeof(rx));
+	rx.buf = t->synth;
+	rx.len = (uint32_t)len;
+	rx.conn_id = conn_id;
+	rx.transport = transport;
+	rx.peer = *dst;
+	t->ctr.req_503++;
+	tcp_on_message(t, &rx);
+}
+
+/* Watch a request sent with sipdp_ctl_send_to() on @conn_id. */
+static void
+tcp_watch_add(struct shard_tcp *t, struct rte_mbuf *m, uint32_t conn_id, uint8_t transport,
+	const struct sipdp_ctl_addr *dst, uint64_t now_us)
+{
+	struct tcp_watch *e = NULL;
+
+	if (tcp_known_up(t, conn_id))
+		return;
+	for (unsigned i = 0; i < TCP_WATCH_N; i++) {
+		struct tcp_watch *c = &t->watch[i];
+
+		if (c->m != NULL && c->until_us <= now_us) {
+			rte_pktmbuf_free(c->m);
+			c->m = NULL;
+			t->n_watch--;
+		}
+		if (c->m == NULL && e == NULL)
+			e = c;
+	}
+	if (e == NULL) {
+		t->ctr.req_unwatched++;
+		return;
+	}
+	rte_mbuf_refcnt_update(m, 1);
+	e->m = m;
+	e->conn_id = conn_id;
+	e->transport = transport;
+	e->until_us = now_us + TCP_WATCH_US;
+	e->dst = *dst;
+	t->n_watch++;
 }
 
 /* lib/ctl hands over one framed message (Via already stamped with
@@ -111,6 +239,8 @@ tcp_on_message(void *arg, const struct sipdp_ctl_rx *rx)
 		return;
 	}
 	memcpy(p, rx->buf, rx->len);
+	if (t->n_watch != 0)
+		tcp_watch_up(t, rx->conn_id);
 	tm.conn_id = rx->conn_id;
 	tm.transport = rx->transport == SIPDP_CTL_TLS ? SIPDP_TSX_TP_TLS : SIPDP_TSX_TP_TCP;
 	tm.family = rx->peer.family;
@@ -152,6 +282,26 @@ tcp_on_closed(void *arg, uint32_t conn_id, enum sipdp_ctl_close_reason why)
 	struct shard_tcp_msg tm;
 
 	shard_ctl_log_close(s, conn_id, why);
+	for (unsigned i = 0; i < TCP_WATCH_N && t->n_watch != 0; i++) {
+		struct tcp_watch *e = &t->watch[i];
+		struct rte_mbuf *m = e->m;
+
+		if (m == NULL || e->conn_id != conn_id)
+			continue;
+		e->m = NULL;
+		t->n_watch--;
+		tcp_synth_503(t, m, conn_id, e->transport, &e->dst);
+		rte_pktmbuf_free(m);
+	}
+	/* A connection that failed before its handshake was done never
+	 * carried a message to a worker, so no transaction names it; a notice
+	 * would only take the slot of an older connection in the workers'
+	 * dead table (ctl reuses slots, and the id's low bits with them). */
+	if (why == SIPDP_CTL_CLOSE_CONNECT_FAILED || why == SIPDP_CTL_CLOSE_HS_FAILED ||
+	    why == SIPDP_CTL_CLOSE_HS_TIMEOUT || why == SIPDP_CTL_CLOSE_NOT_TLS) {
+		t->ctr.closed_notice_skipped++;
+		return;
+	}
 	memset(&tm, 0, sizeof(tm));
 	tm.conn_id = conn_id;
 	tm.why = (uint8_t)why;
@@ -170,16 +320,31 @@ tcp_send_one(struct shard_tcp *t, const struct shard_tcp_msg *tm)
 	uint32_t len = rte_pktmbuf_data_len(tm->m);
 	int rc;
 
-	if (tm->conn_id != 0) {
+	if (len >= 8 && memcmp(p, "SIP/2.0 ", 8) == 0) {
+		/* A response: its request's connection, or when that has gone
+		 * a connection to the top Via's received/sent-by (§18.2.2). */
+		uint32_t used = 0;
+
+		rc = sipdp_ctl_send_response(t->ctl, t->msg, tm->conn_id, p, len, &used);
+		if (rc == 0 && used != tm->conn_id)
+			t->ctr.resp_reconnected++;
+	} else if (tm->conn_id != 0) {
 		rc = sipdp_ctl_send(t->ctl, tm->conn_id, p, len);
 	} else {
 		/* A destination without a connection (a request we start):
 		 * reuse one open to that peer or open one (§18.1.1). */
 		struct sipdp_ctl_addr dst = { .family = tm->family, .port = tm->port };
+		uint8_t tp = tm->transport == SIPDP_TSX_TP_TLS ? SIPDP_CTL_TLS : SIPDP_CTL_TCP;
+		uint32_t id = 0;
 
 		memcpy(dst.addr, tm->addr, sizeof(dst.addr));
-		rc = sipdp_ctl_send_to(t->ctl, tm->transport == SIPDP_TSX_TP_TLS ? SIPDP_CTL_TLS :
-			SIPDP_CTL_TCP, &dst, NULL, p, len, NULL);
+		/* NULL SNI: tls.sni of the config, else the peer's address is
+		 * what the certificate must name (tls.verify_outbound). */
+		rc = sipdp_ctl_send_to(t->ctl, (enum sipdp_ctl_transport)tp, &dst, NULL, p, len, &id);
+		if (rc == 0)
+			tcp_watch_add(t, tm->m, id, tp, &dst, tcp_now_us(t->s));
+		else
+			tcp_synth_503(t, tm->m, 0, tp, &dst);
 	}
 	if (rc == 0)
 		t->ctr.sent++;
@@ -301,6 +466,8 @@ shard_tcp_destroy(struct sipdp_shard *s)
 	if (t == NULL)
 		return;
 	sipdp_ctl_destroy(t->ctl);
+	for (unsigned i = 0; i < TCP_WATCH_N; i++)
+		rte_pktmbuf_free(t->watch[i].m);
 	free(t->msg);
 	free(t);
 	s->tcp = NULL;

@@ -340,9 +340,13 @@ uint64_t sipdp_shard_hist_percentile(const struct sipdp_shard_hist *h, unsigned 
 
 /**
  * Next hop of the calls: target: the host of @p uri (an IPv4 or IPv6
- * literal, IPv6 in brackets) and its port (5060 when absent), UDP.
- * @return 0; -EINVAL (not a SIP URI); -ENOTSUP (host is a name: no DNS on
- *         the data path).
+ * literal, IPv6 in brackets), its port and transport (RFC 3261 §26.2,
+ * §18.1.1): TLS for sips: or ;transport=tls (port 5061 when absent), TCP
+ * for ;transport=tcp, else UDP (port 5060 when absent); TCP and TLS are
+ * marked SIPDP_TSX_DEST_RELIABLE with no connection (conn_id 0): the
+ * control lcore opens or reuses one.
+ * @return 0; -EINVAL (not a SIP URI, sips: with another transport);
+ *         -ENOTSUP (host is a name: no DNS on the data path).
  */
 int sipdp_shard_gen_dest(const char *uri, struct sipdp_tsx_dest *d);
 

@@ -118,6 +118,25 @@ struct sipdp_ua_callbacks {
  */
 typedef int (*sipdp_ua_resolve_fn)(void *user, struct sipdp_str uri, struct sipdp_tsx_dest *dest);
 
+/** Rows and columns of sipdp_ua_params.ident. */
+#define SIPDP_UA_IDENT_TRANSPORTS 3 /**< SIPDP_TSX_TP_UDP, _TCP, _TLS */
+#define SIPDP_UA_IDENT_FAMILIES 2   /**< 0: IPv4, 1: IPv6 (dest.family == AF_INET6) */
+
+/**
+ * Our identity on one transport and address family: what the Via and the
+ * Contact of a message sent over it say (RFC 3261 §18.1.1, §8.1.1.8).
+ * All views are copied by sipdp_ua_create().
+ */
+struct sipdp_ua_ident {
+	struct sipdp_str sent_by;      /**< Via sent-by: "192.0.2.1:5061",
+					    "[2001:db8::1]:5060"; empty: entry unused */
+	struct sipdp_str contact;      /**< Contact value, "<sip:ua@192.0.2.1:5061;transport=tls>" */
+	struct sipdp_str contact_sips; /**< TLS: Contact of a sips dialog (§26.2.2),
+					    "<sips:ua@192.0.2.1:5061>"; empty: derived
+					    from @p contact (scheme sips, ";transport=tls"
+					    dropped) */
+};
+
 struct sipdp_ua_params {
 	uint32_t dialogs;        /**< dialog capacity, > 0 */
 	uint32_t transactions;   /**< transaction capacity, 0 = 2 * dialogs */
@@ -151,6 +170,17 @@ struct sipdp_ua_params {
 				         UAC leaves it open, 0 = uac */
 	uint32_t session_expires_s; /**< session interval we ask for, 0 = no session timers */
 	uint32_t min_se_s;          /**< our Min-SE, 0 = 90 (RFC 4028 minimum) */
+	/**
+	 * Local identity per [transport][family] (SIPDP_UA_IDENT_*). A dialog
+	 * takes the entry of the transport and family of its INVITE: the
+	 * dest given to sipdp_ua_invite(), the src the INVITE came from; its
+	 * requests, CANCEL and responses use it for good, and a sips
+	 * Request-URI makes its TLS Contact the sips one. Entries left empty
+	 * (and requests outside a known transport) use the single identity
+	 * above (contact, sent_by, via_transport), which may then be empty
+	 * only when at least one entry is set (the first set entry stands in).
+	 */
+	struct sipdp_ua_ident ident[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES];
 };
 
 /** Counters (sipdp_ua_stats()). */
@@ -192,8 +222,9 @@ struct sipdp_ua_stats {
 /**
  * Create a UA: dialog table, transaction table and one timing wheel shared
  * by both. Allocates everything it will ever use. Any lcore.
- * @return 0; -EINVAL (NULL, zero dialogs, missing send/on_incoming/contact/
- *         sent_by, T1 > T2; rel100 or refresher out of range, min_se_s
+ * @return 0; -EINVAL (NULL, zero dialogs, missing send/on_incoming, no
+ *         identity (contact and sent_by, or an ident entry), an ident entry
+ *         with sent_by but no contact, T1 > T2; rel100 or refresher out of range, min_se_s
  *         below 90, session_expires_s below the Min-SE); -ENOMEM.
  */
 int sipdp_ua_create(const struct sipdp_ua_params *params, struct sipdp_ua **out);

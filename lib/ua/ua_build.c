@@ -6,10 +6,30 @@
  * Via/From/To/Call-ID/CSeq lines kept in a message buffer until the final
  * response (the receive buffer is gone by then). No printf, no allocation.
  */
+#include <strings.h>
+#include <sys/socket.h>
+
 #include "ua_pvt.h"
 
 static const struct sipdp_str s_ack = SIPDP_STR("ACK");
 static const struct sipdp_str s_bye = SIPDP_STR("BYE");
+
+/* Entry 0 (the fallback) when the table has none for this transport and
+ * family. */
+uint8_t
+ua_ident(const struct sipdp_ua *ua, uint8_t tp, uint8_t family, struct sipdp_str ruri)
+{
+	uint8_t i, sips = 0;
+
+	if (tp >= SIPDP_UA_IDENT_TRANSPORTS)
+		return 0;
+	i = (uint8_t)(1 + tp * 2 + (family == AF_INET6));
+	if (ua->id[i].via_pfx.len == 0)
+		return 0;
+	if (ruri.len >= 5 && strncasecmp(ruri.p, "sips:", 5) == 0)
+		sips = UA_ID_SIPS;
+	return (uint8_t)(i | sips);
+}
 
 /* Route entries one by one from the dialog's comma-joined route set. */
 static void
@@ -65,7 +85,7 @@ ua_build_request(struct sipdp_ua *ua, char *buf, struct sipdp_dlg *d, struct sip
 	sipdp_build_init(&b, buf, UA_OUT_LEN);
 	put_route_and_ruri(&b, d, method);
 	sipdp_build_hdr_begin(&b, SIPDP_HDR_VIA);
-	sipdp_build_str(&b, ua->via_pfx);
+	sipdp_build_str(&b, *ua_via_pfx(ua, d));
 	sipdp_build_raw(&b, branch, blen);
 	sipdp_build_hdr_end(&b);
 	sipdp_build_hdr(&b, SIPDP_HDR_MAX_FORWARDS, SIPDP_STR("70"));
@@ -75,7 +95,7 @@ ua_build_request(struct sipdp_ua *ua, char *buf, struct sipdp_dlg *d, struct sip
 	sipdp_build_hdr(&b, SIPDP_HDR_CALL_ID, sipdp_dlg_str(d, d->call_id));
 	sipdp_build_cseq(&b, cseq, method);
 	if (contact)
-		sipdp_build_hdr(&b, SIPDP_HDR_CONTACT, ua->contact);
+		sipdp_build_hdr(&b, SIPDP_HDR_CONTACT, *ua_contact(ua, d));
 	if (ua->ua_name.len)
 		sipdp_build_hdr(&b, SIPDP_HDR_USER_AGENT, ua->ua_name);
 	if (extra.len)
@@ -156,7 +176,7 @@ ua_build_response(struct sipdp_ua *ua, sipdp_handle_t tsx, struct sipdp_dlg *d, 
 		return -ENOENT;
 	}
 	if (contact)
-		sipdp_build_hdr(&b, SIPDP_HDR_CONTACT, ua->contact);
+		sipdp_build_hdr(&b, SIPDP_HDR_CONTACT, *ua_contact(ua, d));
 	if (ua->ua_name.len)
 		sipdp_build_hdr(&b, SIPDP_HDR_SERVER, ua->ua_name);
 	if (extra.len)

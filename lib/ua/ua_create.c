@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* UA creation: the dialog table, the transaction table and the shared wheel. */
 #include <stdlib.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 #include "ua_pvt.h"
 
@@ -26,6 +28,61 @@ ident_put(char *p, struct sipdp_str *dst, const char *s, uint32_t n)
 
 static const char *const tp_name[] = { "UDP", "TCP", "TLS", "SCTP", "WS", "WSS" };
 
+/* "SIP/2.0/" tp " " sent_by ";branch=" */
+static char *
+via_put(char *q, struct sipdp_str *dst, uint8_t tp, struct sipdp_str sent_by)
+{
+	const char *tn = tp_name[tp];
+	char *s = q;
+
+	memcpy(q, "SIP/2.0/", 8);
+	q += 8;
+	memcpy(q, tn, strlen(tn));
+	q += strlen(tn);
+	*q++ = ' ';
+	memcpy(q, sent_by.p, sent_by.len);
+	q += sent_by.len;
+	memcpy(q, ";branch=", 8);
+	q += 8;
+	*dst = sipdp_str_make(s, (size_t)(q - s));
+	return q;
+}
+
+static const char *
+ci_find(const char *p, uint32_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+
+	for (uint32_t i = 0; i + k <= n; i++)
+		if (strncasecmp(p + i, needle, k) == 0)
+			return p + i;
+	return NULL;
+}
+
+/* The sips form of a TLS Contact (§26.2.2): the first "sip:" becomes
+ * "sips:" and ";transport=tls" goes (sips implies TLS). @c.len + 1 bytes
+ * at most. */
+static char *
+sips_put(char *q, struct sipdp_str *dst, struct sipdp_str c)
+{
+	const char *sch = ci_find(c.p, c.len, "sip:");
+	const char *tp = ci_find(c.p, c.len, ";transport=tls");
+	char *s = q;
+
+	for (uint32_t i = 0; i < c.len; i++) {
+		const char *at = c.p + i;
+		if (at == tp) {
+			i += 13;
+			continue;
+		}
+		*q++ = *at;
+		if (sch != NULL && at == sch + 2)
+			*q++ = 's';
+	}
+	*dst = sipdp_str_make(s, (size_t)(q - s));
+	return q;
+}
+
 int
 sipdp_ua_create(const struct sipdp_ua_params *p, struct sipdp_ua **out)
 {
@@ -35,13 +92,34 @@ sipdp_ua_create(const struct sipdp_ua_params *p, struct sipdp_ua **out)
 	struct sipdp_timer_params wp = { 0 };
 	uint32_t tsx_cap, timers;
 	size_t ilen;
+	int fb;
 	char *q;
 	int rc;
 
 	if (p == NULL || out == NULL || p->dialogs == 0 || p->send == NULL ||
-	    p->cb.on_incoming == NULL || p->contact.len == 0 || p->sent_by.len == 0 ||
-	    p->via_transport >= SIPDP_ARRAY_SIZE(tp_name))
+	    p->cb.on_incoming == NULL || p->via_transport >= SIPDP_ARRAY_SIZE(tp_name))
 		return -EINVAL;
+	/* The fallback identity: the params' single one, else the first
+	 * entry of the table. */
+	fb = -1;
+	ilen = p->user_agent.len;
+	for (int t = 0; t < SIPDP_UA_IDENT_TRANSPORTS; t++)
+		for (int f = 0; f < SIPDP_UA_IDENT_FAMILIES; f++) {
+			const struct sipdp_ua_ident *e = &p->ident[t][f];
+			if (e->sent_by.len == 0)
+				continue;
+			if (e->contact.len == 0)
+				return -EINVAL;
+			if (fb < 0)
+				fb = t * SIPDP_UA_IDENT_FAMILIES + f;
+			ilen += 8 + 4 + 1 + e->sent_by.len + 8 + e->contact.len +
+				(e->contact_sips.len ? e->contact_sips.len : e->contact.len + 1);
+		}
+	if (p->contact.len != 0 && p->sent_by.len != 0)
+		fb = -1;
+	else if (fb < 0 || p->contact.len != 0 || p->sent_by.len != 0)
+		return -EINVAL;
+	ilen += 8 + 4 + 1 + p->sent_by.len + 8 + p->contact.len;
 	ua = calloc(1, sizeof(*ua));
 	if (ua == NULL)
 		return -ENOMEM;
@@ -80,8 +158,6 @@ sipdp_ua_create(const struct sipdp_ua_params *p, struct sipdp_ua **out)
 	ua->side = calloc(tsx_cap, sizeof(*ua->side));
 	ua->mb_mem = malloc((size_t)ua->mb_count * ua->mb_size);
 	ua->mb_free = malloc((size_t)ua->mb_count * sizeof(*ua->mb_free));
-	/* "SIP/2.0/" tp " " sent_by ";branch=" */
-	ilen = 8 + 4 + 1 + p->sent_by.len + 8 + p->contact.len + p->user_agent.len;
 	ua->ident_mem = malloc(ilen);
 	if (!ua->msg || !ua->out || !ua->side || !ua->mb_mem || !ua->mb_free || !ua->ident_mem)
 		goto fail;
@@ -91,21 +167,25 @@ sipdp_ua_create(const struct sipdp_ua_params *p, struct sipdp_ua **out)
 	ua->mb_nfree = ua->mb_count;
 
 	q = ua->ident_mem;
-	{
-		const char *tn = tp_name[p->via_transport];
-		char *s = q;
-		memcpy(q, "SIP/2.0/", 8);
-		q += 8;
-		memcpy(q, tn, strlen(tn));
-		q += strlen(tn);
-		*q++ = ' ';
-		memcpy(q, p->sent_by.p, p->sent_by.len);
-		q += p->sent_by.len;
-		memcpy(q, ";branch=", 8);
-		q += 8;
-		ua->via_pfx = sipdp_str_make(s, (size_t)(q - s));
+	for (int t = 0; t < SIPDP_UA_IDENT_TRANSPORTS; t++)
+		for (int f = 0; f < SIPDP_UA_IDENT_FAMILIES; f++) {
+			const struct sipdp_ua_ident *e = &p->ident[t][f];
+			struct ua_idv *v = &ua->id[1 + t * SIPDP_UA_IDENT_FAMILIES + f];
+			if (e->sent_by.len == 0)
+				continue;
+			q = via_put(q, &v->via_pfx, (uint8_t)t, e->sent_by);
+			q = ident_put(q, &v->contact, e->contact.p, e->contact.len);
+			if (e->contact_sips.len)
+				q = ident_put(q, &v->contact_sips, e->contact_sips.p, e->contact_sips.len);
+			else if (t == SIPDP_TSX_TP_TLS)
+				q = sips_put(q, &v->contact_sips, e->contact);
+		}
+	if (fb < 0) {
+		q = via_put(q, &ua->id[0].via_pfx, p->via_transport, p->sent_by);
+		q = ident_put(q, &ua->id[0].contact, p->contact.p, p->contact.len);
+	} else {
+		ua->id[0] = ua->id[1 + fb];
 	}
-	q = ident_put(q, &ua->contact, p->contact.p, p->contact.len);
 	q = ident_put(q, &ua->ua_name, p->user_agent.p, p->user_agent.len);
 	(void)q;
 

@@ -23,6 +23,12 @@
 /* Header lines the extensions add to one message. */
 #define UA_XBUF_LEN 320u
 
+/* Local identities: the fallback plus one per transport x family;
+ * ua_sess.ident holds the index and UA_ID_SIPS. */
+#define UA_ID_COUNT (1 + SIPDP_UA_IDENT_TRANSPORTS * SIPDP_UA_IDENT_FAMILIES)
+#define UA_ID_INDEX 0x0fu
+#define UA_ID_SIPS  0x80u
+
 /* Build scratch: the largest message we build. */
 #define UA_OUT_LEN 8192u
 
@@ -83,6 +89,7 @@ struct ua_sess {
 	/* call transfer (ua_subs.c, ua_refer.c, ua_replaces.c) */
 	uint32_t xsub;               /* first transfer record of this dialog, index+1 */
 	uint16_t xflags;             /* UX_* */
+	uint8_t ident;               /* local identity (UA_ID_*), chosen at the INVITE */
 	sipdp_handle_t xlink;        /* UX_CALL: transfer; UX_REPLACING: replaced dialog */
 	struct ua_ext x;             /* PRACK, UPDATE, session timers (ua_ext_pvt.h) */
 };
@@ -107,9 +114,13 @@ struct sipdp_ua {
 	uint32_t retry_after_s;
 	uint64_t glare_ctr;
 
-	/* identity, copied at creation */
-	struct sipdp_str via_pfx;    /* "SIP/2.0/UDP host:port;branch=" */
-	struct sipdp_str contact;
+	/* identity, copied at creation: [0] the single one of the params
+	 * (fallback), [1 + transport * 2 + family] the table's (ua_ident()) */
+	struct ua_idv {
+		struct sipdp_str via_pfx;    /* "SIP/2.0/UDP host:port;branch=" */
+		struct sipdp_str contact;
+		struct sipdp_str contact_sips;
+	} id[UA_ID_COUNT];
 	struct sipdp_str ua_name;
 	char *ident_mem;
 
@@ -170,6 +181,25 @@ ua_mb_release(struct sipdp_ua *ua, uint32_t *mb)
 		ua->mb_free[ua->mb_nfree++] = *mb - 1;
 		*mb = 0;
 	}
+}
+
+/* Identity (UA_ID_*) for messages over @tp / @family (AF_INET6 or not),
+ * @sips when the Request-URI is a sips URI (ua_create.c). */
+uint8_t ua_ident(const struct sipdp_ua *ua, uint8_t tp, uint8_t family, struct sipdp_str ruri);
+
+static inline const struct sipdp_str *
+ua_via_pfx(const struct sipdp_ua *ua, const struct sipdp_dlg *d)
+{
+	return &ua->id[d ? (ua_sess((struct sipdp_dlg *)d)->ident & UA_ID_INDEX) : 0].via_pfx;
+}
+
+static inline const struct sipdp_str *
+ua_contact(const struct sipdp_ua *ua, const struct sipdp_dlg *d)
+{
+	uint8_t i = d ? ua_sess((struct sipdp_dlg *)d)->ident : 0;
+	const struct ua_idv *v = &ua->id[i & UA_ID_INDEX];
+
+	return (i & UA_ID_SIPS) && v->contact_sips.len ? &v->contact_sips : &v->contact;
 }
 
 /* Live dialog of a handle for the app (terminated ones are stale). */

@@ -30,6 +30,7 @@ sipdp_ua_invite(struct sipdp_ua *ua, const struct sipdp_ua_invite *inv, uint64_t
 	s = ua_sess(d);
 	memset(s, 0, sizeof(*s));
 	s->app = inv->app;
+	s->ident = ua_ident(ua, inv->dest.transport, inv->dest.family, inv->ruri);
 	rc = sipdp_dlg_init_uac(ua->dt, d, inv->call_id, inv->from, inv->to, inv->ruri, inv->route,
 				&inv->dest);
 	if (rc != 0) {
@@ -99,7 +100,7 @@ ua_send_cancel(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us)
 	sipdp_build_init(&b, ua->out2, UA_OUT_LEN);
 	sipdp_build_request_line(&b, s_cancel, sipdp_dlg_str(d, d->invite_ruri));
 	sipdp_build_hdr_begin(&b, SIPDP_HDR_VIA);
-	sipdp_build_str(&b, ua->via_pfx);
+	sipdp_build_str(&b, *ua_via_pfx(ua, d));
 	sipdp_build_raw(&b, br, sizeof(br));
 	sipdp_build_hdr_end(&b);
 	sipdp_build_hdr(&b, SIPDP_HDR_MAX_FORWARDS, SIPDP_STR("70"));
@@ -194,6 +195,7 @@ set_dialog(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_msg *
 	if (sipdp_dlg_alloc(ua->dt, SIPDP_DLG_UAC, now_us, &nd, &nh) != 0)
 		return NULL;
 	memset(ua_sess(nd), 0, sizeof(struct ua_sess));
+	ua_sess(nd)->ident = ua_sess(head)->ident; /* a fork is the same request */
 	sipdp_dlg_fork(ua->dt, head, nd);
 	if (sipdp_dlg_update_uac(ua->dt, nd, m) != 0) {
 		sipdp_dlg_free(ua->dt, nd);

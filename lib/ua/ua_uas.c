@@ -78,6 +78,8 @@ ua_uas_invite(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t no
 		refuse(ua, ev->tsx, rc == -ENOSPC ? 500 : 400, now_us);
 		return;
 	}
+	if (ev->src != NULL)
+		s->ident = ua_ident(ua, ev->src->transport, ev->src->family, m->ruri);
 	s->inv_tsx = ev->tsx;
 	s->ack_cseq = cs.num;
 	ua_side(ua, ev->tsx)->kind = UA_TK_INV_IN;

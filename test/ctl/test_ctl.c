@@ -31,6 +31,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -772,6 +773,108 @@ test_outbound_connect_then_reuse(void)
 	finish(srv);
 }
 
+/* A response with the top Via @via (CSeq etc. as RESP). */
+static int
+resp_with_via(char *out, size_t cap, const char *via)
+{
+	return snprintf(out, cap, "SIP/2.0 200 OK\r\nVia: %s\r\n"
+		"From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:sipdp@127.0.0.1>;tag=2\r\n"
+		"Call-ID: c1@test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", via);
+}
+
+static void
+test_response_dest_rfc3261_18_2_2(void)
+{
+	struct sipdp_msg *m = malloc(sizeof(*m));
+	struct sipdp_ctl_addr a, want = lo(AF_INET, 5070);
+	enum sipdp_ctl_transport tp;
+	char b[1024];
+	int n;
+
+	/* received wins over sent-by; the port is sent-by's, not rport's */
+	n = resp_with_via(b, sizeof(b), "SIP/2.0/TCP 192.0.2.9:5070;branch=z9hG4bK-1;"
+		"rport=40000;received=127.0.0.1");
+	CU_ASSERT_EQUAL(sipdp_ctl_response_dest(m, b, (uint32_t)n, &tp, &a), 0);
+	CU_ASSERT_EQUAL(tp, SIPDP_CTL_TCP);
+	CU_ASSERT_EQUAL(a.family, AF_INET);
+	CU_ASSERT_EQUAL(a.port, 5070);
+	CU_ASSERT(memcmp(a.addr, want.addr, 4) == 0);
+	/* no received: the sent-by literal; TLS default port 5061 */
+	n = resp_with_via(b, sizeof(b), "SIP/2.0/TLS [::1];branch=z9hG4bK-1");
+	CU_ASSERT_EQUAL(sipdp_ctl_response_dest(m, b, (uint32_t)n, &tp, &a), 0);
+	want = lo(AF_INET6, 0);
+	CU_ASSERT_EQUAL(tp, SIPDP_CTL_TLS);
+	CU_ASSERT_EQUAL(a.family, AF_INET6);
+	CU_ASSERT_EQUAL(a.port, 5061);
+	CU_ASSERT(memcmp(a.addr, want.addr, 16) == 0);
+	n = resp_with_via(b, sizeof(b), "SIP/2.0/TCP h.example.com;branch=z9hG4bK-1");
+	CU_ASSERT_EQUAL(sipdp_ctl_response_dest(m, b, (uint32_t)n, &tp, &a), -EHOSTUNREACH);
+	n = resp_with_via(b, sizeof(b), "SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK-1");
+	CU_ASSERT_EQUAL(sipdp_ctl_response_dest(m, b, (uint32_t)n, &tp, &a), -EPROTONOSUPPORT);
+	CU_ASSERT_EQUAL(sipdp_ctl_response_dest(m, OPT, sizeof(OPT) - 1, &tp, &a), -EBADMSG);
+	free(m);
+}
+
+/*
+ * §18.2.2: the request's connection breaks before the response is sent;
+ * the response goes over a new connection to received + sent-by port,
+ * and a second one reuses it.
+ */
+static void
+test_response_after_connection_gone_reopens(void)
+{
+	struct rec rs, rp;
+	struct sipdp_ctl_params ps = { 0 }, pp = { 0 };
+	struct sipdp_ctl *srv = mk(&ps, &rs);
+	struct sipdp_ctl *peer = mk(&pp, &rp);
+	uint16_t sport = listen_on(srv, SIPDP_CTL_TCP, AF_INET);
+	uint16_t pport = listen_on(peer, SIPDP_CTL_TCP, AF_INET);
+	struct sipdp_ctl_addr dst = lo(AF_INET, sport);
+	struct sipdp_msg *m = malloc(sizeof(*m));
+	struct sipdp_ctl_stats st;
+	uint32_t id, gone, used = 0, used2 = 0;
+	char via[160], b[1024];
+	int n;
+
+	/* the peer's request, over a connection the peer opens */
+	CU_ASSERT_EQUAL(sipdp_ctl_send_to(peer, SIPDP_CTL_TCP, &dst, NULL, OPT, sizeof(OPT) - 1, &id),
+		0);
+	WAIT(srv, peer, rs.n == 1);
+	CU_ASSERT_EQUAL_FATAL(rs.n, 1);
+	gone = rs.conn[0];
+	/* it breaks before we answer */
+	CU_ASSERT_EQUAL(sipdp_ctl_close(peer, id), 0);
+	WAIT(srv, peer, rs.nclosed == 1);
+	CU_ASSERT_EQUAL_FATAL(rs.nclosed, 1);
+	CU_ASSERT_EQUAL(sipdp_ctl_send(srv, gone, RESP, sizeof(RESP) - 1), -ENOTCONN);
+	snprintf(via, sizeof(via), "SIP/2.0/TCP 192.0.2.9:%u;branch=z9hG4bK-1;rport=%u;"
+		"received=127.0.0.1", pport, 40000u);
+	n = resp_with_via(b, sizeof(b), via);
+	CU_ASSERT_EQUAL(sipdp_ctl_send_response(srv, m, gone, b, (uint32_t)n, &used), 0);
+	CU_ASSERT(used != 0 && used != gone);
+	WAIT(srv, peer, rp.n == 1);
+	CU_ASSERT_EQUAL_FATAL(rp.n, 1);
+	CU_ASSERT_EQUAL(rp.len[0], (uint32_t)n);
+	CU_ASSERT(memcmp(rp.buf[0], b, (size_t)n) == 0);
+	/* a second response for that peer reuses the new connection */
+	CU_ASSERT_EQUAL(sipdp_ctl_send_response(srv, m, gone, b, (uint32_t)n, &used2), 0);
+	CU_ASSERT_EQUAL(used2, used);
+	WAIT(srv, peer, rp.n == 2);
+	CU_ASSERT_EQUAL(rp.n, 2);
+	sipdp_ctl_stats(srv, &st);
+	CU_ASSERT_EQUAL(st.connects, 1);
+	/* while open, the connection itself is used */
+	CU_ASSERT_EQUAL(sipdp_ctl_send_response(srv, m, used, b, (uint32_t)n, &used2), 0);
+	CU_ASSERT_EQUAL(used2, used);
+	/* gone and no usable Via: the transaction is told */
+	n = resp_with_via(b, sizeof(b), "SIP/2.0/TCP h.example.com;branch=z9hG4bK-1");
+	CU_ASSERT_EQUAL(sipdp_ctl_send_response(srv, m, gone, b, (uint32_t)n, NULL), -ENOTCONN);
+	free(m);
+	CU_ASSERT_EQUAL(sipdp_ctl_close(srv, used), 0);
+	finish(srv);
+	finish(peer);
+}
+
 /* ---- TLS ------------------------------------------------------------------------ */
 
 struct tls_pair {
@@ -1339,6 +1442,8 @@ static struct sipdp_test_case cases[] = {
 	{ "tls_handshake_timeout", test_tls_handshake_timeout },
 	{ "tls_versions_12_13_only_and_cipher_list", test_tls_versions_12_13_only_and_cipher_list },
 	{ "transport_for_uri_and_via", test_transport_for_uri_and_via },
+	{ "response_dest_rfc3261_18_2_2", test_response_dest_rfc3261_18_2_2 },
+	{ "response_after_connection_gone_reopens", test_response_after_connection_gone_reopens },
 	{ "via_stamp_received_and_rport", test_via_stamp_received_and_rport },
 	{ "via_stamp_on_delivery", test_via_stamp_on_delivery },
 	{ "params_from_cfg_and_listen", test_params_from_cfg_and_listen },

@@ -129,6 +129,24 @@ test_dest_from_target(void)
 	CU_ASSERT_EQUAL(sipdp_shard_gen_dest("tel:+15551234", &d), -EINVAL);
 	CU_ASSERT_EQUAL(sipdp_shard_gen_dest("sip:bob@[2001:db8::zz]", &d), -EINVAL);
 	CU_ASSERT_EQUAL(sipdp_shard_gen_dest(NULL, &d), -EINVAL);
+	/* the transport comes from the URI (RFC 3261 §26.2, §18.1.1) */
+	CU_ASSERT_FALSE(d.flags & SIPDP_TSX_DEST_RELIABLE);
+	CU_ASSERT_EQUAL(sipdp_shard_gen_dest("sip:service@192.0.2.2;transport=tcp", &d), 0);
+	CU_ASSERT_EQUAL(d.transport, SIPDP_TSX_TP_TCP);
+	CU_ASSERT_EQUAL(d.port, 5060);
+	CU_ASSERT_EQUAL(d.flags, SIPDP_TSX_DEST_RELIABLE);
+	CU_ASSERT_EQUAL(d.conn_id, 0);
+	CU_ASSERT_EQUAL(sipdp_shard_gen_dest("sip:service@192.0.2.2;transport=tls", &d), 0);
+	CU_ASSERT_EQUAL(d.transport, SIPDP_TSX_TP_TLS);
+	CU_ASSERT_EQUAL(d.port, 5061);
+	CU_ASSERT_EQUAL(sipdp_shard_gen_dest("sips:service@[2001:db8::2]", &d), 0);
+	CU_ASSERT_EQUAL(d.transport, SIPDP_TSX_TP_TLS);
+	CU_ASSERT_EQUAL(d.family, AF_INET6);
+	CU_ASSERT_EQUAL(d.port, 5061);
+	CU_ASSERT_EQUAL(sipdp_shard_gen_dest("sip:service@192.0.2.2:5070;transport=TCP", &d), 0);
+	CU_ASSERT_EQUAL(d.transport, SIPDP_TSX_TP_TCP);
+	CU_ASSERT_EQUAL(d.port, 5070);
+	CU_ASSERT_EQUAL(sipdp_shard_gen_dest("sips:service@192.0.2.2;transport=udp", &d), -EINVAL);
 }
 
 static void

@@ -7,9 +7,14 @@
  *    goes back on the same connection id and transport; the destination is
  *    reliable, so the non-INVITE server transaction ends at once (Timer J
  *    is zero on reliable transports, RFC 3261 §17.2.2)
- *  - after a "connection closed" notice, an answer on that connection is
- *    refused: the transaction reports a transport error (§17.2.4), nothing
- *    reaches the control lcore, and it is counted
+ *  - after a "connection closed" notice, an answer on that connection to
+ *    a client whose Via names the port it connected from (it listens
+ *    nowhere) is refused: the transaction reports a transport error
+ *    (§17.2.4), nothing reaches the control lcore, and it is counted
+ *  - when the Via names another port (the client's listening port), the
+ *    answer still goes to the control lcore with that connection id:
+ *    there sipdp_ctl_send_response() sends it over a new connection to the
+ *    top Via's received address and sent-by port (RFC 3261 §18.2.2)
  *  - a full worker -> control ring refuses the answer (transport error),
  *    frees its mbuf and counts it
  */
@@ -36,6 +41,16 @@ static char sent_by[] = "192.0.2.1:5060";
 #define OPTIONS(callid)                                                    \
 	"OPTIONS sip:sipdp@192.0.2.1:5060;transport=tcp SIP/2.0\r\n"           \
 	"Via: SIP/2.0/TCP 192.0.2.2:40000;branch=z9hG4bK-" callid ";rport=40000;received=192.0.2.2\r\n" \
+	"Max-Forwards: 70\r\n"                                             \
+	"From: <sip:a@192.0.2.2>;tag=a1\r\n"                               \
+	"To: <sip:sipdp@192.0.2.1>\r\n"                                    \
+	"Call-ID: " callid "\r\n"                                          \
+	"CSeq: 1 OPTIONS\r\n"                                              \
+	"Content-Length: 0\r\n\r\n"
+
+#define OPTIONS_5060(callid)                                               \
+	"OPTIONS sip:sipdp@192.0.2.1:5060;transport=tcp SIP/2.0\r\n"           \
+	"v: SIP/2.0/TCP 192.0.2.2:5060;branch=z9hG4bK-" callid ";rport=40000;received=192.0.2.2\r\n" \
 	"Max-Forwards: 70\r\n"                                             \
 	"From: <sip:a@192.0.2.2>;tag=a1\r\n"                               \
 	"To: <sip:sipdp@192.0.2.1>\r\n"                                    \
@@ -189,6 +204,64 @@ test_answer_on_a_closed_connection_is_a_transport_error(void)
 }
 
 static void
+test_answer_on_a_closed_connection_goes_to_control(void)
+{
+	struct shard_tcp_msg out;
+	unsigned avail;
+
+	CU_ASSERT_FATAL(setup() == 0);
+	avail = rte_mempool_avail_count(pool);
+	closed_from_ctl(0x50001);
+	from_ctl(OPTIONS_5060("tcp-2"), 0x50001, SIPDP_TSX_TP_TCP);
+	CU_ASSERT_EQUAL(shard_tcp_worker_poll(w), 2);
+	CU_ASSERT_EQUAL(w->st.tcp_closed, 1);
+	CU_ASSERT_EQUAL(w->st.tcp_rx, 1);
+	CU_ASSERT_EQUAL(w->st.tcp_conn_dead, 0);
+	CU_ASSERT_EQUAL(w->st.tcp_tx, 1);
+	CU_ASSERT_EQUAL_FATAL(rte_ring_count(w->tcp_out), 1);
+	CU_ASSERT_EQUAL(sipdp_tsx_stats(sipdp_ua_tsx_table(w->ua))->transport_errors, 0);
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(w->ua), 0);
+	CU_ASSERT_EQUAL(rte_ring_sc_dequeue_elem(w->tcp_out, &out, sizeof(out)), 0);
+	CU_ASSERT_EQUAL(out.conn_id, 0x50001);
+	CU_ASSERT(memcmp(rte_pktmbuf_mtod(out.m, const char *), "SIP/2.0 200 ", 12) == 0);
+	rte_pktmbuf_free(out.m);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(pool), avail);
+	/* Another connection is not affected. */
+	from_ctl(OPTIONS("tcp-3"), 0x50002, SIPDP_TSX_TP_TCP);
+	CU_ASSERT_EQUAL(shard_tcp_worker_poll(w), 1);
+	CU_ASSERT_EQUAL(w->st.tcp_tx, 2);
+	teardown();
+}
+
+/* The probe's shape (sip_stream.py hangup): a 200 to an INVITE whose Via
+ * names the port the client connected from, sent after the close: no
+ * resend; with another port in the Via, it goes to the control lcore. */
+static void
+test_2xx_on_closed_connection_to_client_port_fails(void)
+{
+	static const char resp[] =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/TCP 192.0.2.2:40000;branch=z9hG4bKg1;rport=40000;received=192.0.2.2\r\n"
+		"From: <sip:caller@192.0.2.2>;tag=hangup\r\n"
+		"To: <sip:service@192.0.2.1>;tag=x\r\n"
+		"Call-ID: hangup-1\r\nCSeq: 1 INVITE\r\n"
+		"Contact: <sip:sipdp@192.0.2.1:5060;transport=tcp>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct sipdp_tsx_dest d = { .transport = SIPDP_TSX_TP_TCP, .flags = SIPDP_TSX_DEST_RELIABLE,
+		.family = AF_INET, .port = 40000, .conn_id = 0x90009 };
+
+	CU_ASSERT_FATAL(setup() == 0);
+	closed_from_ctl(0x90009);
+	CU_ASSERT_EQUAL(shard_tcp_worker_poll(w), 1);
+	CU_ASSERT_EQUAL(shard_tcp_send(w, &d, resp, sizeof(resp) - 1), -ENOTCONN);
+	CU_ASSERT_EQUAL(w->st.tcp_conn_dead, 1);
+	d.port = 40001;
+	CU_ASSERT_EQUAL(shard_tcp_send(w, &d, resp, sizeof(resp) - 1), 0);
+	CU_ASSERT_EQUAL(w->st.tcp_tx, 1);
+	teardown();
+}
+
+static void
 test_full_ring_to_control_refuses_frees_and_counts(void)
 {
 	struct shard_tcp_msg fill = { 0 };
@@ -214,6 +287,10 @@ static struct sipdp_test_case cases[] = {
 	  test_request_over_tls_is_answered_on_its_connection },
 	{ "answer_on_a_closed_connection_is_a_transport_error",
 	  test_answer_on_a_closed_connection_is_a_transport_error },
+	{ "answer_on_a_closed_connection_goes_to_control_18_2_2",
+	  test_answer_on_a_closed_connection_goes_to_control },
+	{ "2xx_on_closed_connection_to_client_port_fails",
+	  test_2xx_on_closed_connection_to_client_port_fails },
 	{ "full_ring_to_control_refuses_frees_and_counts",
 	  test_full_ring_to_control_refuses_frees_and_counts },
 	{ NULL, NULL }
