@@ -18,7 +18,8 @@
 #   kam_also_stop="PID.." stopped (SIGTERM) on exit before Kamailio
 #   kam_rpc CMD...        one kamcmd RPC over Kamailio's control socket
 #   kam_log_tail          the end of Kamailio's log (on failure)
-# KAM_KEEP_DIR=DIR keeps a copy of the test's files there after the run.
+# KAM_KEEP_DIR=DIR keeps a copy of the test's files there after the run;
+# KAM_TRACE=1 has Kamailio log every request it receives and relays.
 kam_ip=192.0.2.2
 kam_udp=5070
 kam_tls=5061
@@ -91,7 +92,9 @@ kam_start() {
 	fi
 	# -DD: the main process stays in the foreground (its pid is ours to
 	# stop); -E: log to stderr, kept in $kam_dir. 64 MB shared memory.
-	ip netns exec sipdp-peer kamailio -DD -E -f "$kam_dir/kamailio.cfg" \
+	local trace=()
+	[ -n "${KAM_TRACE:-}" ] && trace=(-A KAM_TRACE)
+	ip netns exec sipdp-peer kamailio -DD -E "${trace[@]}" -f "$kam_dir/kamailio.cfg" \
 		-P "$kam_dir/kamailio.pid" -Y "$kam_dir/run" -w "$kam_dir" -m 64 -M 8 \
 		>"$kam_dir/kamailio.log" 2>&1 </dev/null &
 	kam_pid=$!

@@ -5,9 +5,10 @@
 # target names the transport (sip:...;transport=tls); sipdp verifies
 # Kamailio's certificate against 192.0.2.2 and presents its own (Kamailio
 # requires one). Kamailio record-routes, so the ACK and the BYE follow the
-# route set back over TLS. Every call is answered and hung up, as
-# /sipdp/calls and sipp both say; the handshakes succeeded; nothing is
-# left open. Skips (77) when this sipdp's generator cannot call over TLS.
+# route set back over TLS (sipp answers with uas_rr.xml, which copies
+# Record-Route as §12.1.1 asks; its built-in uas does not). Every call is
+# answered and hung up, as /sipdp/calls and sipp both say; the handshakes
+# succeeded; nothing is left open. Skips (77) when this sipdp's generator cannot call over TLS.
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/test/system/sys_lib.sh" "$@"
 source "$root/test/system/tls_lib.sh"
@@ -24,7 +25,7 @@ fi
 # sipp's UAS and Kamailio listen before sipdp starts calling.
 "$lab" up >/dev/null || { echo "FAIL lab up"; exit 1; }
 sys_started=1
-(cd "$work" && exec timeout -k 5 120 ip netns exec sipdp-peer sipp -sn uas \
+(cd "$work" && exec timeout -k 5 120 ip netns exec sipdp-peer sipp -sf "$root/test/system/scenarios/uas_rr.xml" \
 	-i "$kam_ip" -p 5060 -m 1000 -timeout 100s -nostdin -trace_stat -stf "$work/uas.csv" \
 	-trace_screen -screen_file "$work/uas.screen" >"$work/uas.out" 2>&1) &
 uas_pid=$!
@@ -97,9 +98,10 @@ echo "sipdp ctl: connects $(c connects) reused $(c reused) handshakes ok $(c tls
 	"workers: tcp_rx $(stat tcp_rx) tcp_tx $(stat tcp_tx) tx_pkts $(stat tx_pkts)"
 check "TLS connection to Kamailio verified, none failed" \
 	'[ "$(c connects)" -ge 1 ] && [ "$(c tls_handshakes_ok)" -ge 1 ] && [ "$(c tls_handshakes_failed)" = 0 ]'
-# INVITE, ACK, BYE out; 100, 180, 200, 200 (BYE) in, per call.
-check "3000 requests sent over TLS" '[ "$(c msgs_out)" -ge 3000 ] && [ "$(c send_errors)" = 0 ]'
-check "4000 answers received over TLS" '[ "$(c msgs_in)" -ge 4000 ] && [ "$(c to_worker_drops)" = 0 ]'
+# INVITE, ACK, BYE out; 180, 200, 200 (BYE) in, per call, and Kamailio's
+# 100 Trying unless sipp's 180 overtook it.
+check "3000 requests sent over TLS" '[ "$(c msgs_out)" -ge 3000 ] && [ "$(c send_errors)" = 0 ] && [ "$(c send_closed)" = 0 ]'
+check "at least 3000 answers received over TLS" '[ "$(c msgs_in)" -ge 3000 ] && [ "$(c to_worker_drops)" = 0 ]'
 check "no framing error" '[ "$(c framing_errors)" = 0 ]'
 check "the calls sent nothing over UDP" '[ "$(stat tx_pkts)" -lt 50 ]'
 check "no connection left open (idle timeout)" '[ "$(c conns_open)" = 0 ]'
