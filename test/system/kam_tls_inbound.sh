@@ -39,8 +39,8 @@ echo "kamailio: tcp connect_success $(kstat tcp:connect_success) established $(k
 # TLS is Kamailio's only stream transport here: its TCP counters are TLS's.
 check "kamailio opened a TLS connection to sipdp" \
 	'[ "$(kstat tcp:connect_success)" -ge 1 ] && [ "$(kstat tcp:established)" -ge 1 ]'
-check "kamailio relayed 2000 transactions with a 2xx (INVITE, BYE)" \
-	'[ "$(kstat tmx:2xx_transactions)" = 2000 ] && [ "$(kstat core:rcv_requests_bye)" -ge 1000 ]'
+check "kamailio relayed at least 2000 transactions with a 2xx (INVITE, BYE)" \
+	'[ "$(kstat tmx:2xx_transactions)" -ge 2000 ] && [ "$(kstat core:rcv_requests_bye)" -ge 1000 ]'
 check "kamailio forwarded 1000 ACKs along the route set" \
 	'[ "$(kstat core:rcv_requests_ack)" -ge 1000 ] && [ "$(kstat core:fwd_requests)" -ge 1000 ]'
 
