@@ -175,6 +175,13 @@ ua_build_response(struct sipdp_ua *ua, sipdp_handle_t tsx, struct sipdp_dlg *d, 
 	} else {
 		return -ENOENT;
 	}
+	/* §12.1.1: a response that makes the dialog carries the INVITE's
+	 * Record-Route, same values, same order, or the proxies that asked to
+	 * stay on the path are bypassed by the caller's ACK and BYE. The UAS
+	 * route set is exactly that list, and it outlives the request. */
+	if (d != NULL && d->role == SIPDP_DLG_UAS && status > 100 && status < 300 && d->route.len &&
+	    tsx == ua_sess(d)->inv_tsx)
+		sipdp_build_hdr(&b, SIPDP_HDR_RECORD_ROUTE, sipdp_dlg_str(d, d->route));
 	if (contact)
 		sipdp_build_hdr(&b, SIPDP_HDR_CONTACT, *ua_contact(ua, d));
 	if (ua->ua_name.len)

@@ -43,3 +43,29 @@ tel_ctl() {
 peer_py() {
 	timeout -k 5 120 ip netns exec sipdp-peer python3 "$root/test/system/sip_stream.py" "$@"
 }
+
+# tls_ca DIR NAME: a throw-away CA, DIR/NAME.pem and DIR/NAME.key.
+tls_ca() {
+	local d=$1 n=$2
+	command -v openssl >/dev/null || { echo "no openssl CLI: skip"; exit 77; }
+	mkdir -p "$d"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/$n.key" -out "$d/$n.pem" -days 2 -subj "/CN=$n" \
+		>/dev/null 2>&1 || { echo "FAIL openssl CA $n"; exit 1; }
+}
+
+# tls_cert DIR NAME CA SAN: DIR/NAME.pem + .key signed by DIR/CA, for both
+# ends of a mutual-TLS connection (serverAuth and clientAuth) with the
+# subjectAltName SAN ("DNS:x,IP:a").
+tls_cert() {
+	local d=$1 n=$2 ca=$3 san=$4
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/$n.key" -out "$d/$n.csr" -subj "/CN=$n" \
+		>/dev/null 2>&1 || { echo "FAIL openssl CSR $n"; exit 1; }
+	printf '%s\n' "subjectAltName=$san" "basicConstraints=CA:FALSE" \
+		"keyUsage=digitalSignature" "extendedKeyUsage=serverAuth,clientAuth" \
+		"subjectKeyIdentifier=hash" "authorityKeyIdentifier=keyid,issuer" >"$d/$n.ext"
+	openssl x509 -req -in "$d/$n.csr" -CA "$d/$ca.pem" -CAkey "$d/$ca.key" \
+		-CAcreateserial -out "$d/$n.pem" -days 2 -extfile "$d/$n.ext" \
+		>/dev/null 2>&1 || { echo "FAIL openssl sign $n"; exit 1; }
+}
