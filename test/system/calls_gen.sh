@@ -17,12 +17,7 @@ sleep 1
 "$lab" start "$root/test/system/configs/${CALLS_CONFIG:-calls-2000.yaml}" || { echo "FAIL sipdp did not start"; exit 1; }
 
 # 2,000 calls at 200/s plus the 1 s hold: about 11 s; bounded at 60 s.
-done=0
-for _ in $(seq 1 120); do
-	done=$(sys_tel --get done /sipdp/calls 2>/dev/null || echo 0)
-	[ "$done" = 1 ] && break
-	sleep 0.5
-done
+done=$(sys_calls_wait)
 wait "$sipp_job"
 sys_tel /sipdp/calls >"$work/calls.json"
 cat "$work/calls.json"

@@ -43,16 +43,6 @@ mkcfg good 200 100 ca
 mkcfg bad 20 20 other-ca
 
 get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/$1.json" "$2"; }
-wait_done() {
-	local d=0
-	for _ in $(seq 1 120); do
-		d=$(sys_tel --get done /sipdp/calls 2>/dev/null || echo 0)
-		[ "$d" = 1 ] && break
-		sleep 0.5
-	done
-	echo "$d"
-}
-
 "$lab" up >/dev/null || { echo "FAIL lab up"; exit 1; }
 sys_started=1
 timeout -k 5 100 ip netns exec sipdp-peer python3 "$root/test/system/tls_uas.py" \
@@ -63,7 +53,7 @@ sleep 1
 
 # 1. verified TLS
 "$lab" start "$work/good.yaml" || { echo "FAIL sipdp did not start"; exit 1; }
-done=$(wait_done)
+done=$(sys_calls_wait)
 wait "$uas_job"
 uas_rc=$?
 sys_tel /sipdp/calls >"$work/calls.json"
@@ -89,7 +79,7 @@ timeout -k 5 60 ip netns exec sipdp-peer python3 "$root/test/system/tls_uas.py" 
 uas_job=$!
 sleep 1
 "$lab" start "$work/bad.yaml" || { echo "FAIL sipdp did not start (2)"; exit 1; }
-done=$(wait_done)
+done=$(sys_calls_wait)
 sys_tel /sipdp/calls >"$work/calls2.json"
 sys_tel /sipdp/ctl >"$work/ctl2.json"
 kill "$uas_job" 2>/dev/null

@@ -15,12 +15,7 @@ sys_sipp uas -sn uas -i 192.0.2.2 -p 5060 -timeout 20s &
 sipp_job=$!
 sleep 1
 "$lab" start "$root/test/system/configs/calls-limit.yaml" || { echo "FAIL sipdp did not start"; exit 1; }
-done=0
-for _ in $(seq 1 60); do
-	done=$(sys_tel --get done /sipdp/calls 2>/dev/null || echo 0)
-	[ "$done" = 1 ] && break
-	sleep 0.5
-done
+done=$(sys_calls_wait 60)
 sys_tel /sipdp/calls >"$work/calls.json"
 cat "$work/calls.json"
 get() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/calls.json" "$1"; }

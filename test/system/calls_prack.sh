@@ -19,12 +19,7 @@ sleep 1
 "$lab" start "$root/test/system/configs/calls-prack.yaml" || { echo "FAIL sipdp did not start"; exit 1; }
 
 # 500 calls at 100/s plus the 0.5 s hold: about 6 s; bounded at 60 s.
-done=0
-for _ in $(seq 1 120); do
-	done=$(sys_tel --get done /sipdp/calls 2>/dev/null || echo 0)
-	[ "$done" = 1 ] && break
-	sleep 0.5
-done
+done=$(sys_calls_wait)
 wait "$sipp_job"
 sys_tel /sipdp/calls >"$work/calls.json"
 sys_tel /sipdp/stats >"$work/stats.json"

@@ -22,12 +22,7 @@ run() {
 	sipp_job=$!
 	sleep 1
 	"$lab" start "$2" || { echo "FAIL sipdp did not start"; exit 1; }
-	done=0
-	for _ in $(seq 1 120); do
-		done=$(sys_tel --get done /sipdp/calls 2>/dev/null || echo 0)
-		[ "$done" = 1 ] && break
-		sleep 0.5
-	done
+	done=$(sys_calls_wait)
 	wait "$sipp_job"
 	sys_tel /sipdp/calls >"$work/calls.json"
 	cat "$work/calls.json"

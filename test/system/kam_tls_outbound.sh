@@ -47,12 +47,7 @@ if [ $tls_seen = 0 ] && [ "$(sys_tel --get attempted /sipdp/calls 2>/dev/null ||
 fi
 
 # 1,000 calls at 100/s plus the 0.5 s hold: about 11 s; bounded at 60 s.
-done=0
-for _ in $(seq 1 120); do
-	done=$(sys_tel --get done /sipdp/calls 2>/dev/null || echo 0)
-	[ "$done" = 1 ] && break
-	sleep 0.5
-done
+done=$(sys_calls_wait)
 wait "$uas_pid"
 echo $? >"$work/uas.rc"
 kam_also_stop=

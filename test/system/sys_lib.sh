@@ -8,6 +8,7 @@
 #   sys_start CONFIG              lab up + sipdp started with CONFIG
 #   sys_sipp NAME ARGS...         run sipp in the peer namespace, bounded
 #   sys_tel CMD                   one telemetry command's JSON
+#   sys_calls_wait [POLLS]        wait for the calls: generator; prints 1 when done
 #   check LABEL CMD               one assertion line, failures counted
 set -u
 : "${root:?root must point at the source tree}"
@@ -82,3 +83,16 @@ PY
 }
 
 sys_tel() { python3 "$tel" --prefix sipdp-lab "$@"; }
+
+# sys_calls_wait [POLLS]: poll the calls: generator every 0.5 s until it
+# says it is done, at most POLLS times (default 120, i.e. 60 s); prints 1
+# when it finished, 0 when it did not in time.
+sys_calls_wait() {
+	local d=0
+	for _ in $(seq 1 "${1:-120}"); do
+		d=$(sys_tel --get done /sipdp/calls 2>/dev/null || echo 0)
+		[ "$d" = 1 ] && break
+		sleep 0.5
+	done
+	echo "$d"
+}
