@@ -258,6 +258,64 @@ enum sipdp_cfg_action {
 	SIPDP_CFG_ACTION_REJECT,
 	SIPDP_CFG_ACTION_REDIRECT,
 	SIPDP_CFG_ACTION_DROP,
+	SIPDP_CFG_ACTION_BRIDGE,        /**< B2BUA: carry the call to bridge.targets */
+};
+
+/* ------------------------------------------------------------- B2BUA */
+
+#define SIPDP_CFG_MAX_TARGETS	8	/**< destinations of one bridge rule */
+#define SIPDP_CFG_MAX_HDR_ALLOW	16	/**< header names in one allow-list */
+#define SIPDP_CFG_MAX_CODES	16	/**< failover status codes of one rule */
+
+/** Transport of a bridge target (its URI's scheme and ;transport=). */
+enum sipdp_cfg_transport {
+	SIPDP_CFG_TP_UDP = 0,
+	SIPDP_CFG_TP_TCP,
+	SIPDP_CFG_TP_TLS,
+};
+
+/**
+ * One destination of a bridge rule. The URI is a template: ${ruri_user},
+ * ${ruri_host} and ${from_user} (the A leg's Request-URI user and host, its
+ * From user) may appear in the user part and in parameters, never in the
+ * host or port, which must be an IP literal: the loader resolves them into
+ * addr, port and transport once (RFC 3263 is not used).
+ */
+struct sipdp_cfg_target {
+	char uri[SIPDP_CFG_URI_LEN];    /**< template as written, "sip:${ruri_user}@198.51.100.20" */
+	struct sipdp_cfg_ip addr;       /**< the URI's host (family 4 or 6, full prefix) */
+	uint16_t port;                  /**< the URI's port, default 5060 (5061 for TLS) */
+	uint8_t transport;              /**< enum sipdp_cfg_transport */
+	uint16_t priority;              /**< lower is tried first, default 1 */
+	uint16_t weight;                /**< share among equal priorities, 1..1000, default 1 */
+};
+
+/** What a bridged call does with a REFER from either leg. */
+enum sipdp_cfg_refer_mode {
+	SIPDP_CFG_BRIDGE_REFER_TERMINATE = 0, /**< sipdp executes it (default) */
+	SIPDP_CFG_BRIDGE_REFER_PASS,          /**< relayed to the other leg */
+	SIPDP_CFG_BRIDGE_REFER_REJECT,        /**< answered 603 */
+};
+
+/** The bridge action (B2BUA): docs/b2bua.md, docs/configuration.md. */
+struct sipdp_cfg_bridge {
+	uint8_t nb_targets;             /**< >= 1 */
+	struct sipdp_cfg_target targets[SIPDP_CFG_MAX_TARGETS]; /**< sorted by priority (stable) */
+	uint32_t ring_timeout_ms;       /**< no 1xx from a target this long: next one (default 4000) */
+	uint32_t answer_timeout_ms;     /**< no final this long after the INVITE: next (default 90000) */
+	uint8_t nb_failover_codes;      /**< codes besides 503 (always) that try the next target */
+	uint16_t failover_codes[SIPDP_CFG_MAX_CODES]; /**< default 408, 480, 500, 502, 504 */
+	bool follow_redirects;          /**< 3xx: try its first Contact (IP literal) instead of relaying */
+	uint32_t down_after;            /**< failures in a row that mark a target down (default 3) */
+	uint32_t down_for_s;            /**< how long it stays down before probing (default 30) */
+	uint32_t probe_interval_s;      /**< OPTIONS probe period of a target down (default 5) */
+	uint32_t max_duration_s;        /**< BYE both legs after this long; 0: no limit (default) */
+	uint8_t refer;                  /**< enum sipdp_cfg_refer_mode */
+	uint8_t nb_headers;             /**< header names that cross the bridge */
+	char headers[SIPDP_CFG_MAX_HDR_ALLOW][SIPDP_CFG_NAME_LEN]; /**< default: P-Asserted-Identity,
+					     Privacy, Diversion, History-Info, User-to-User, Reason */
+	uint8_t prack;                  /**< enum sipdp_cfg_prack of both legs (default supported) */
+	struct sipdp_cfg_session_timer session_timer; /**< per leg; enabled false: none */
 };
 
 /**
@@ -275,6 +333,8 @@ struct sipdp_cfg_rule {
 	struct sipdp_cfg_redirect redirect;
 	bool has_transfer;              /**< only with an answer action */
 	struct sipdp_cfg_transfer transfer;
+	bool has_bridge;
+	struct sipdp_cfg_bridge bridge;
 };
 
 /** Calls sipdp originates as UAC (load generation, transfer tests). */
