@@ -1481,6 +1481,7 @@ sipdp_cfg_action_str(enum sipdp_cfg_action a)
 	case SIPDP_CFG_ACTION_REJECT: return "reject";
 	case SIPDP_CFG_ACTION_REDIRECT: return "redirect";
 	case SIPDP_CFG_ACTION_DROP: return "drop";
+	case SIPDP_CFG_ACTION_BRIDGE: return "bridge";
 	case SIPDP_CFG_ACTION_NONE: break;
 	}
 	return "none";
