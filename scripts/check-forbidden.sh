@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
 # Layering and fast-path rules that a compiler cannot check:
-#  - the protocol core (base sipmsg timer tsx dlg ua stats) includes no DPDK,
+#  - the protocol core (base sipmsg timer tsx dlg ua call stats) includes no DPDK,
 #    liburcu or OpenSSL header (OpenSSL enters the core only through the
 #    random-seed hook the embedder passes in);
 #  - fast-path files call no malloc/calloc/realloc/printf family (lib/shard's
@@ -12,7 +12,7 @@ set -euo pipefail
 root=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$root"
 fail=0
-core="lib/base lib/sipmsg lib/timer lib/tsx lib/dlg lib/ua lib/stats"
+core="lib/base lib/sipmsg lib/timer lib/tsx lib/dlg lib/ua lib/call lib/stats"
 
 # lib/cfg is cold (it allocates and prints) but must stay free of EAL so
 # `sipdp --check` and its unit tests run without DPDK.
