@@ -1062,7 +1062,8 @@ target_vars_check(const char *s, size_t len, char *why, size_t whylen)
 		size_t nl = (size_t)(close - name);
 		bool known = false;
 		for (size_t k = 0; k < SIPDP_ARRAY_SIZE(target_vars); k++)
-			known |= strlen(target_vars[k]) == nl && memcmp(target_vars[k], name, nl) == 0;
+			known |= strlen(target_vars[k]) == nl &&
+				memcmp(target_vars[k], name, nl) == 0;
 		if (!known) {
 			snprintf(why, whylen, "unknown variable '${%.*s}' (allowed: %s)",
 				(int)SIPDP_MIN(nl, 32), name, TARGET_VARS_LIST);
@@ -1142,8 +1143,8 @@ target_uri_parse(const char *uri, struct sipdp_cfg_target *t, char *why, size_t 
 		}
 		hl = (size_t)(close - p - 1);
 		if (hl >= sizeof(host)) {
-			snprintf(why, whylen, "'%.*s' is not an IPv6 address", (int)SIPDP_MIN(hl, 40),
-				p + 1);
+			snprintf(why, whylen, "'%.*s' is not an IPv6 address",
+				(int)SIPDP_MIN(hl, 40), p + 1);
 			return -1;
 		}
 		memcpy(host, p + 1, hl);
@@ -1175,8 +1176,8 @@ target_uri_parse(const char *uri, struct sipdp_cfg_target *t, char *why, size_t 
 		if (af == AF_INET6)
 			snprintf(why, whylen, "'[%.40s]' is not an IPv6 address", host);
 		else
-			snprintf(why, whylen, "host '%.40s' must be an IP literal (DNS is not used)",
-				host);
+			snprintf(why, whylen,
+				"host '%.40s' must be an IP literal (DNS is not used)", host);
 		return -1;
 	}
 	ip.family = af == AF_INET ? SIPDP_CFG_IPV4 : SIPDP_CFG_IPV6;
