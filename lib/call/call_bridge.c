@@ -305,13 +305,12 @@ call_bridge_try_next(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t
 /* True when the top Via of @p m carries one of our branches: our own B-leg
  * INVITE came back to us (a route that loops through other boxes). */
 static bool
-looped(const struct sipdp_msg *m)
+looped(const struct sipdp_call *c, const struct sipdp_msg *m)
 {
 	struct sipdp_via via;
-	uint16_t shard;
 
 	return sipdp_msg_top_via(m, &via) == 0 && via.branch.len != 0 &&
-	       sipdp_tsx_branch_shard(via.branch, &shard) == 0;
+	       sipdp_tsx_branch_ours(sipdp_ua_tsx_table(c->ua), via.branch);
 }
 
 int
@@ -335,7 +334,7 @@ sipdp_call_bridge(struct sipdp_call *c, const struct sipdp_ua_event *ev,
 	}
 	if (rc != 0)
 		mf = 70;
-	if (looped(ev->msg)) {
+	if (looped(c, ev->msg)) {
 		c->st.loop_482++;
 		(void)sipdp_ua_reject(c->ua, ev->dlg, 482, SIPDP_STR_NULL, now_us);
 		return 0;

@@ -349,6 +349,14 @@ void sipdp_tsx_branch_stateless(struct sipdp_tsx_table *t, char branch[SIPDP_TSX
  */
 int sipdp_tsx_branch_shard(struct sipdp_str branch, uint16_t *shard);
 
+/**
+ * True when @p branch was made by a transaction table sharing @p t's secret
+ * (this process, any shard): the check value is verified. For loop
+ * detection: a request that arrives with our own branch in its top Via went
+ * out from us and came back. Cold path (one SipHash).
+ */
+bool sipdp_tsx_branch_ours(const struct sipdp_tsx_table *t, struct sipdp_str branch);
+
 /* --------------------------------------------------------- server side */
 
 /**

@@ -180,6 +180,18 @@ sipdp_tsx_branch_shard(struct sipdp_str b, uint16_t *shard)
 	return 0;
 }
 
+bool
+sipdp_tsx_branch_ours(const struct sipdp_tsx_table *t, struct sipdp_str b)
+{
+	uint64_t shard, i, g, mac;
+
+	if (b.len != SIPDP_TSX_BRANCH_LEN || memcmp(b.p, PREFIX, PREFIX_LEN) != 0 ||
+	    get_hex(b.p + PREFIX_LEN, 4, &shard) != 0 || get_hex(b.p + PREFIX_LEN + 4, 8, &i) != 0 ||
+	    get_hex(b.p + PREFIX_LEN + 12, 8, &g) != 0 || get_hex(b.p + PREFIX_LEN + 20, 16, &mac) != 0)
+		return false;
+	return mac == branch_mac(t, (uint16_t)shard, (uint32_t)i, (uint32_t)g);
+}
+
 int
 tsx_branch_decode(const struct sipdp_tsx_table *t, struct sipdp_str b, uint32_t *idx, uint32_t *gen)
 {

@@ -211,6 +211,8 @@ uah_run(struct uah_net *net, uint64_t until_us)
 		net->now_us += UAH_MS;
 		for (uint32_t i = 0; i < net->nep; i++)
 			sipdp_ua_expire(net->ep[i].ua, net->now_us, UINT32_MAX);
+		if (net->on_tick)
+			net->on_tick(net);
 		uah_settle(net);
 	}
 }

@@ -88,6 +88,10 @@ struct uah_net {
 	uint32_t nlog;
 	uint32_t queue[UAH_MAX_PKTS];
 	uint32_t nq;
+	/* Called at each 1 ms step of uah_run() after the UAs' timers: for
+	 * layers above the UA with timers of their own (lib/call). */
+	void (*on_tick)(struct uah_net *net);
+	void *tick_arg;
 };
 
 struct uah_net *uah_new(void);
