@@ -259,7 +259,8 @@ call_bridge_try_next(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t
 		inv.extra = SETUP_EXTRA(s);
 		inv.ctype = SETUP_CTYPE(s);
 		inv.body = SETUP_BODY(s);
-		inv.app = call_word(bh, CALL_LEG_B, 0);
+		b->attempt++;
+		inv.app = call_word_b(bh, b->attempt);
 		inv.max_forwards = s->max_forwards;
 		if (r->session_timer.enabled) {
 			inv.session_expires_s = r->session_timer.expires;
@@ -394,11 +395,11 @@ call_end_leg(struct sipdp_call *c, struct call_bridge *b, unsigned leg, uint16_t
 
 	if (d == SIPDP_HANDLE_INVALID || sipdp_ua_dlg_info(c->ua, d, &info) != 0)
 		return;
-	if (info.role == SIPDP_DLG_ROLE_UAS && info.state != SIPDP_DLG_S_ESTABLISHED) {
+	if (info.role == SIPDP_DLG_UAS && info.state != SIPDP_DLG_S_ESTABLISHED) {
 		(void)sipdp_ua_reject(c->ua, d, status ? status : 480, SIPDP_STR_NULL, now_us);
 		return;
 	}
-	if (info.role == SIPDP_DLG_ROLE_UAC && info.state != SIPDP_DLG_S_ESTABLISHED) {
+	if (info.role == SIPDP_DLG_UAC && info.state != SIPDP_DLG_S_ESTABLISHED) {
 		sipdp_handle_t head = leg == CALL_LEG_B && b->b_head ? b->b_head : d;
 
 		if (sipdp_ua_cancel(c->ua, head, now_us) == 0)
@@ -483,8 +484,13 @@ give_up:
 		call_health_result(c, b->route, &b->route->targets[b->cur_target], false, now_us);
 	if (b->best_status == 0)
 		b->best_status = 408;
-	if (sipdp_ua_cancel(c->ua, b->b_head, now_us) != 0)
-		call_bridge_try_next(c, b, bh, now_us);
+	/* Move on now: a CANCEL for a target that sent no provisional waits
+	 * for one (RFC 3261 §9.1), and its INVITE transaction ends by
+	 * itself; whatever that attempt reports later is ignored. */
+	(void)sipdp_ua_cancel(c->ua, b->b_head, now_us);
+	b->b_head = SIPDP_HANDLE_INVALID;
+	b->leg[CALL_LEG_B] = SIPDP_HANDLE_INVALID;
+	call_bridge_try_next(c, b, bh, now_us);
 }
 
 int
@@ -596,7 +602,6 @@ b_failed(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh,
 	const struct sipdp_cfg_target *t = b->cur_target < b->route->nb_targets ?
 		&b->route->targets[b->cur_target] : NULL;
 	uint16_t st = ev->status;
-	bool timer_cancel = (b->flags & CALL_F_RING_CANCEL) != 0;
 
 	if (ev->dlg != b->b_head)
 		return;
@@ -606,12 +611,6 @@ b_failed(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh,
 	call_stop_timer(c, &b->t_answer);
 	if (b->state != CALL_SETUP || (b->flags & CALL_F_A_CANCELLED)) {
 		call_bridge_maybe_free(c, b, bh);
-		return;
-	}
-	if (timer_cancel && st == 487) {
-		/* Our own CANCEL after a timeout: the failure was counted
-		 * when the timer fired. */
-		call_bridge_try_next(c, b, bh, now_us);
 		return;
 	}
 	if (st >= 300 && st < 400 && ev->msg != NULL) {
@@ -722,6 +721,8 @@ sipdp_call_on_event(struct sipdp_call *c, const struct sipdp_ua_event *ev, uint6
 	if (b == NULL)
 		return true; /* a leg of a bridge already freed: nothing crosses */
 	leg = call_word_leg(w);
+	if (leg == CALL_LEG_B && call_word_attempt(w) != b->attempt && b->state == CALL_SETUP)
+		return true; /* an attempt given up: its late news crosses nothing */
 	if (leg == CALL_LEG_C || (b->xfer_state != CALL_XFER_NONE && ev->type == SIPDP_UA_EV_RESPONSE &&
 	    call_word_ref(ev->req_ref) == CALL_REF_XFER)) {
 		if (call_xfer_ua_event(c, b, bh, leg, ev, now_us))

@@ -52,6 +52,16 @@ call_word(sipdp_handle_t bridge, unsigned leg, unsigned ref)
 	       (sipdp_handle_index(bridge) & 0xffffffu);
 }
 
+/* B-leg words also carry the attempt (bits 48-55): events of an attempt
+ * already given up (a target that answers after its timeout) are told
+ * apart from the attempt in flight. */
+static inline uint64_t
+call_word_b(sipdp_handle_t bridge, uint8_t attempt)
+{
+	return call_word(bridge, 1, 0) | ((uint64_t)attempt << 48);
+}
+
+static inline uint8_t call_word_attempt(uint64_t w) { return (uint8_t)(w >> 48); }
 static inline unsigned call_word_leg(uint64_t w) { return (unsigned)(w >> CALL_W_LEG_SHIFT) & 3u; }
 static inline unsigned call_word_ref(uint64_t w) { return (unsigned)(w >> CALL_W_REF_SHIFT) & 3u; }
 
@@ -74,6 +84,7 @@ struct call_bridge {
 	uint8_t pend_method;
 	uint8_t xfer_state;     /* enum call_xfer_state */
 	uint8_t xfer_leg;       /* the leg that referred */
+	uint8_t attempt;        /* B-leg attempts so far (wraps; compared for equality) */
 	uint16_t best_status;   /* the failure A gets when no target answers */
 	uint16_t cur_target;    /* index in route->targets of the attempt */
 	const struct sipdp_cfg_bridge *route;

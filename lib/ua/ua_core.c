@@ -29,6 +29,23 @@ ua_emit(struct sipdp_ua *ua, sipdp_ua_cb cb, uint8_t type, struct sipdp_dlg *d, 
 		.fork = d->role == SIPDP_DLG_UAC && sipdp_dlg_head(ua->dt, d) != d,
 	};
 
+	if (SIPDP_UNLIKELY(ua_sess(d)->xflags != 0) && type == SIPDP_UA_EV_ANSWERED) {
+		/* A transfer's call answered: the application may hold the
+		 * ACK (a B2BUA re-offers the target's SDP first), so it hears
+		 * of the 2xx first; an ACK it did not hold goes before the
+		 * NOTIFY that says 200. */
+		sipdp_handle_t h = ev.dlg;
+
+		if (cb != NULL)
+			cb(ua->user, &ev);
+		d = ua_get(ua, h);
+		if (d == NULL)
+			return;
+		if (ua_sess(d)->flags & US_ACK_DUE)
+			ua_ack_flush(ua, d);
+		ua_xfer_call_event(ua, d, type, status);
+		return;
+	}
 	if (SIPDP_UNLIKELY(ua_sess(d)->xflags != 0))
 		ua_xfer_call_event(ua, d, type, status);
 	if (cb != NULL)

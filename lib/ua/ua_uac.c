@@ -297,8 +297,6 @@ on_2xx(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_tsx_event
 	if (!extra)
 		ua_sess(head)->flags |= US_OUTCOME;
 	s->flags |= US_IN_ANSWER;
-	if (SIPDP_UNLIKELY(s->xflags != 0))
-		ua_ack_flush(ua, d); /* a transfer's call: ACKed before its NOTIFY says 200 */
 	ua_emit(ua, ua->cb.on_answered, SIPDP_UA_EV_ANSWERED, d, m->status, m, ev->src);
 	d = ua_get(ua, h);
 	if (d == NULL)

@@ -37,6 +37,7 @@
  *   refer_rejected_by_rule     603
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "sipdp_call.h"
@@ -197,6 +198,9 @@ setup(void)
 static void
 teardown(void)
 {
+	/* SIPDP_TEST_TRACE=1 prints the traffic of each case (debugging). */
+	if (getenv("SIPDP_TEST_TRACE") != NULL)
+		uah_print(net);
 	sipdp_call_destroy(call);
 	uah_free(net);
 	call = NULL;
@@ -534,46 +538,57 @@ test_reinvite_relayed_each_way(void)
 	teardown();
 }
 
+/* An endpoint that re-sends its offer when its own §14.1 wait ends, as a
+ * phone does: A owns its Call-ID (waits 2.1-4 s), B does not (0-2 s). */
+static void
+retry_on_glare(struct uah_ep *ep, const struct sipdp_ua_event *ev)
+{
+	if (ev->type == SIPDP_UA_EV_GLARE_RETRY)
+		CU_ASSERT_EQUAL(sipdp_ua_reinvite(ep->ua, ev->dlg, SIPDP_STR_NULL,
+			SIPDP_STR("application/sdp"), SIPDP_STR(ep->id == A ? sdp_c : sdp_b),
+			ep->id, net->now_us), 0);
+}
+
+static uint32_t
+finals(const struct uah_ep *ep, uint16_t status)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < ep->nevs; i++)
+		n += ep->evs[i].type == SIPDP_UA_EV_RESPONSE && ep->evs[i].status == status;
+	return n;
+}
+
 static void
 test_glare_each_offer_gets_one_final(void)
 {
 	sipdp_handle_t a;
 	struct uah_ep *b;
-	uint32_t a_ok = 0, b_ok = 0;
 
 	setup();
 	a = bridged();
 	b = &net->ep[B];
 	net->ep[A].answer_requests = true;
 	b->answer_requests = true;
+	net->ep[A].on_event = retry_on_glare;
+	b->on_event = retry_on_glare;
 	CU_ASSERT_EQUAL(sipdp_ua_reinvite(net->ep[A].ua, a, SIPDP_STR_NULL,
-		SIPDP_STR("application/sdp"), SIPDP_STR(sdp_c), 1, net->now_us), 0);
+		SIPDP_STR("application/sdp"), SIPDP_STR(sdp_c), A, net->now_us), 0);
 	CU_ASSERT_EQUAL(sipdp_ua_reinvite(b->ua, b->last_incoming, SIPDP_STR_NULL,
-		SIPDP_STR("application/sdp"), SIPDP_STR(sdp_b), 2, net->now_us), 0);
+		SIPDP_STR("application/sdp"), SIPDP_STR(sdp_b), B, net->now_us), 0);
 	uah_run(net, net->now_us + 200 * UAH_MS);
-	/* Each side got one final for its offer; whoever lost retries after
-	 * its own §14.1 wait and then succeeds: no endless 491s. */
-	CU_ASSERT_EQUAL(uah_evcount(&net->ep[A], SIPDP_UA_EV_RESPONSE), 1);
-	CU_ASSERT_EQUAL(uah_evcount(b, SIPDP_UA_EV_RESPONSE), 1);
-	for (int round = 0; round < 4; round++) {
-		const struct uah_ev *ra = uah_evlast(&net->ep[A], SIPDP_UA_EV_RESPONSE);
-		const struct uah_ev *rb = uah_evlast(b, SIPDP_UA_EV_RESPONSE);
-
-		a_ok = ra && ra->status == 200;
-		b_ok = rb && rb->status == 200;
-		if (a_ok && b_ok)
-			break;
-		uah_run(net, net->now_us + 4500 * UAH_MS);
-		if (!a_ok && uah_evcount(&net->ep[A], SIPDP_UA_EV_GLARE_RETRY) > (uint32_t)round)
-			(void)sipdp_ua_reinvite(net->ep[A].ua, a, SIPDP_STR_NULL,
-				SIPDP_STR("application/sdp"), SIPDP_STR(sdp_c), 1, net->now_us);
-		if (!b_ok && uah_evcount(b, SIPDP_UA_EV_GLARE_RETRY) > (uint32_t)round)
-			(void)sipdp_ua_reinvite(b->ua, b->last_incoming, SIPDP_STR_NULL,
-				SIPDP_STR("application/sdp"), SIPDP_STR(sdp_b), 2, net->now_us);
-		uah_run(net, net->now_us + 200 * UAH_MS);
-	}
-	CU_ASSERT(a_ok && b_ok);
-	CU_ASSERT(sipdp_call_stats(call)->relayed_requests >= 2);
+	/* The first round: each offer got exactly one final, a 491. */
+	CU_ASSERT_EQUAL(finals(&net->ep[A], 491), 1);
+	CU_ASSERT_EQUAL(finals(b, 491), 1);
+	/* Each side retries on its own timer; both offers then cross. */
+	uah_run(net, net->now_us + 10 * UAH_SEC);
+	CU_ASSERT_EQUAL(finals(&net->ep[A], 200), 1);
+	CU_ASSERT_EQUAL(finals(b, 200), 1);
+	CU_ASSERT_EQUAL(finals(&net->ep[A], 491), 1);
+	CU_ASSERT_EQUAL(finals(b, 491), 1);
+	CU_ASSERT_EQUAL(uah_count(net, S, "SIP/2.0 491"), 2);
+	net->ep[A].on_event = NULL;
+	b->on_event = NULL;
 	CU_ASSERT_EQUAL(sipdp_ua_bye(net->ep[A].ua, a, net->now_us), 0);
 	assert_all_idle();
 	teardown();
