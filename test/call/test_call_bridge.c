@@ -29,7 +29,7 @@
  *   max_duration_ends_both_legs
  *   max_forwards_zero_483_and_loop_482
  *   table_full_503_retry_after
- *   leg_dead_408_ends_call     an INFO to a dead B times out: both legs end
+ *   dead_leg_481_ends_the_call an INFO to a B that lost the call: both legs end
  *   refer_terminated_blind     REFER from B: 202, target called without an
  *                              offer, A re-INVITEd with C's SDP, NOTIFY 200,
  *                              B released, A and C bridged
@@ -722,24 +722,32 @@ test_table_full_503_retry_after(void)
 	teardown();
 }
 
+/* A callee that lost the call (restarted): 481 to anything in the dialog. */
 static void
-test_leg_dead_408_ends_call(void)
+answer_481(struct uah_ep *ep, const struct sipdp_ua_event *ev)
+{
+	if (ev->type == SIPDP_UA_EV_REQUEST)
+		(void)sipdp_ua_respond(ep->ua, ev->dlg, ev->req, 481, SIPDP_STR_NULL, SIPDP_STR_NULL,
+			SIPDP_STR_NULL, net->now_us);
+}
+
+static void
+test_leg_dead_481_ends_call(void)
 {
 	sipdp_handle_t a;
 
 	setup();
 	a = bridged();
-	net->ep[B].drop_next = 100000; /* B dies */
+	net->ep[B].on_event = answer_481;
 	CU_ASSERT_EQUAL(sipdp_ua_request(net->ep[A].ua, a, SIPDP_STR("INFO"), SIPDP_STR_NULL,
 		SIPDP_STR_NULL, SIPDP_STR_NULL, 5, net->now_us), 0);
-	uah_run(net, net->now_us + 40 * UAH_SEC);
-	CU_ASSERT_EQUAL(uah_evlast(&net->ep[A], SIPDP_UA_EV_RESPONSE)->status, 408);
-	CU_ASSERT_EQUAL(uah_evlast(&net->ep[A], SIPDP_UA_EV_TERMINATED)->reason,
-		SIPDP_DLG_R_REMOTE_BYE);
-	CU_ASSERT(sipdp_call_stats(call)->leg_died >= 1);
-	net->ep[B].drop_next = 0;
-	/* B's dialog at B is still up (it never heard anything): end it. */
-	(void)sipdp_ua_bye(net->ep[B].ua, net->ep[B].last_incoming, net->now_us);
+	uah_run(net, net->now_us + 100 * UAH_MS);
+	/* A hears the 481; sipdp ends both legs (RFC 3261 §12.2.1.2). */
+	CU_ASSERT_EQUAL(uah_evlast(&net->ep[A], SIPDP_UA_EV_RESPONSE)->status, 481);
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[A], SIPDP_UA_EV_TERMINATED), 1);
+	CU_ASSERT_EQUAL(uah_count(net, S, "BYE sip:ua2"), 1);
+	CU_ASSERT_EQUAL(sipdp_call_stats(call)->leg_died, 1);
+	net->ep[B].on_event = NULL;
 	assert_all_idle();
 	teardown();
 }
@@ -867,7 +875,7 @@ static struct sipdp_test_case cases[] = {
 	{ "max_duration_ends_both_legs", test_max_duration_ends_both_legs },
 	{ "max_forwards_zero_483_and_loop_482", test_max_forwards_zero_483_and_loop_482 },
 	{ "table_full_503_retry_after", test_table_full_503_retry_after },
-	{ "dead_leg_408_ends_the_call", test_leg_dead_408_ends_call },
+	{ "dead_leg_481_ends_the_call", test_leg_dead_481_ends_call },
 	{ "refer_terminated_blind_target_sdp_to_a", test_refer_terminated_blind },
 	{ "refer_target_fails_call_kept", test_refer_target_fails_call_kept },
 	{ "refer_rejected_by_rule_603", test_refer_rejected_by_rule },
