@@ -326,6 +326,7 @@ gauges(struct shard_worker *w)
 	const struct sipdp_tsx_stats *ts = sipdp_tsx_stats(sipdp_ua_tsx_table(w->ua));
 
 	w->st.tsx_live = sipdp_ua_tsx_count(w->ua);
+	w->st.tsx_conn_live = sipdp_tsx_conn_count(sipdp_ua_tsx_table(w->ua));
 	w->st.dialogs_live = sipdp_ua_dialog_count(w->ua);
 	w->st.retransmissions = ts->retransmits + us->retx_2xx;
 	w->st.full_503 = us->full_503 + us->tsx_full;
