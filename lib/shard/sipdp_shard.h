@@ -58,6 +58,7 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(tx_pkts)          /* frames the port accepted */ \
 	X(tx_drops)         /* frames the TX queue refused */ \
 	X(exceptions)       /* frames given to the kernel (tap) */ \
+	X(exception_drops)  /* frames for the kernel the tap queue refused */ \
 	X(sip_rx)           /* SIP datagrams classified on this worker */ \
 	X(sip_delivered)    /* SIP datagrams run through this shard's UA */ \
 	X(sip_tx)           /* SIP messages sent (retransmissions included) */ \
