@@ -30,7 +30,8 @@ die() { echo "lab.sh: $*" >&2; exit 1; }
 
 need_tools() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root (network namespaces)"
-	command -v ip >/dev/null || die "iproute2 'ip' not found"
+	command -v ip >/dev/null || die "iproute2 'ip' not found (apt-get install iproute2, or scripts/install-deps.sh)"
+	command -v ethtool >/dev/null || die "ethtool not found: the lab must turn the veth offloads off (apt-get install ethtool, or scripts/install-deps.sh)"
 	ip netns list >/dev/null 2>&1 || die "'ip netns' is not available"
 }
 
@@ -52,11 +53,13 @@ ns_prepare() {
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.default.accept_dad=0
 }
 
+# Not optional: with tx checksum offload on, the peer's kernel leaves UDP
+# checksums unfinished on the veth, and sipdp (which verifies them) drops
+# every such datagram (its counter udp_bad_cksum says so).
 no_offloads() {
-	local ns=$1 dev=$2
-	if command -v ethtool >/dev/null; then
-		ip netns exec "$ns" ethtool -K "$dev" tx off tso off gso off gro off >/dev/null 2>&1 || true
-	fi
+	local ns=$1 dev=$2 out
+	out=$(ip netns exec "$ns" ethtool -K "$dev" tx off tso off gso off gro off 2>&1) ||
+		die "ethtool -K $dev in $ns failed: $out"
 }
 
 addr_add() {

@@ -76,6 +76,31 @@ hw_ip_status(const struct rte_mbuf *m)
 	return 0;
 }
 
+/* Cold, for the counters: the IPv4 header checksum is the only other
+ * reason for SIPDP_DP_DROP_CKSUM (over IPv6 it is always UDP). */
+SIPDP_COLD bool
+dp_cksum_drop_is_udp(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t l2 = RTE_ETHER_HDR_LEN, ihl;
+	const struct rte_ipv4_hdr *ip;
+	uint16_t et;
+	int hw;
+
+	memcpy(&et, p + 2 * RTE_ETHER_ADDR_LEN, sizeof(et));
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) ||
+	    et == rte_cpu_to_be_16(RTE_ETHER_TYPE_QINQ)) {
+		memcpy(&et, p + RTE_ETHER_HDR_LEN + 2, sizeof(et));
+		l2 += sizeof(struct rte_vlan_hdr);
+	}
+	if (et != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		return true;
+	ip = (const struct rte_ipv4_hdr *)(p + l2);
+	ihl = (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * 4;
+	hw = hw_ip_status(m);
+	return !(hw < 0 || (hw == 0 && !dp_ipv4_hdr_sum_ok(ip, ihl)));
+}
+
 enum sipdp_dp_verdict
 sipdp_dp_classify(const struct sipdp_dp_classifier *cls, struct rte_mbuf *m,
 	struct sipdp_dp_rx *out)
@@ -288,6 +313,8 @@ sipdp_dp_classify_burst(const struct sipdp_dp_classifier *cls, uint16_t queue_id
 			break;
 		case SIPDP_DP_DROP_CKSUM:
 			st->drop_cksum++;
+			if (dp_cksum_drop_is_udp(m))
+				st->drop_udp_cksum++;
 			rte_pktmbuf_free(m);
 			break;
 		}

@@ -64,4 +64,9 @@ dp_ipv4_hdr_sum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl_bytes)
  * empty), *m untouched. */
 int dp_linearize(struct rte_mbuf **m, struct rte_mempool *pool);
 
+/* A frame classify() dropped as SIPDP_DP_DROP_CKSUM: true when its IP
+ * header was sound, i.e. the UDP checksum of a datagram to our SIP port is
+ * what failed. Cold: runs only on drops. */
+bool dp_cksum_drop_is_udp(const struct rte_mbuf *m);
+
 #endif /* SIPDP_DP_PVT_H */

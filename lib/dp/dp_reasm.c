@@ -130,6 +130,8 @@ sipdp_dp_reasm_burst(struct sipdp_dp_reasm *r, const struct sipdp_dp_classifier 
 			break;
 		case SIPDP_DP_DROP_CKSUM:
 			st->drop_cksum++;
+			if (dp_cksum_drop_is_udp(m))
+				st->drop_udp_cksum++;
 			rte_pktmbuf_free(m);
 			break;
 		default: /* still a fragment after reassembly: malformed */

@@ -143,7 +143,9 @@ struct sipdp_dp_rx_stats {
 	uint64_t exception;
 	uint64_t slow;
 	uint64_t drop_malformed;
-	uint64_t drop_cksum;
+	uint64_t drop_cksum;      /**< bad IPv4 header or UDP checksum (all of them) */
+	uint64_t drop_udp_cksum;  /**< ... of which a bad UDP checksum on a datagram to
+				       our SIP address and port */
 	uint64_t reassembled;     /**< datagrams completed by reassembly */
 	uint64_t linearized;      /**< chains copied into one buffer */
 	uint64_t drop_reasm;      /**< reassembly refused (table full, bad fragment) */

@@ -169,6 +169,7 @@ stats_walk(const struct sipdp_shard_stats *st, void (*fn)(void *, const char *, 
 	fn(arg, "dp_slow", st->dp.slow);
 	fn(arg, "dp_drop_malformed", st->dp.drop_malformed);
 	fn(arg, "dp_drop_cksum", st->dp.drop_cksum);
+	fn(arg, "dp_drop_udp_cksum", st->dp.drop_udp_cksum);
 	fn(arg, "dp_reassembled", st->dp.reassembled);
 	fn(arg, "dp_linearized", st->dp.linearized);
 	fn(arg, "dp_drop_reasm", st->dp.drop_reasm);

@@ -153,6 +153,7 @@ struct shard_worker {
 	struct sipdp_shard_policy_scratch *re_scratch; /* regex match data */
 	struct shard_dsample *ds;    /* dialog samples for telemetry (shard_ops.c) */
 	struct sipdp_ratelim rl_shard; /* log lines a peer can trigger */
+	uint64_t udp_cksum_logged;   /* st.dp.drop_udp_cksum at the last log line */
 	struct rte_ring *cap_ring;   /* captured packets -> control lcore (MP/SC: RX and TX
 				        copies come from this worker only) */
 	uint64_t cap_copied, cap_drops;

@@ -90,13 +90,26 @@ shard_tcp_worker_poll(struct shard_worker *w)
 	n = rte_ring_sc_dequeue_burst_elem(w->tcp_in, tm, sizeof(tm[0]), SHARD_BURST, NULL);
 	for (unsigned i = 0; i < n; i++) {
 		if (tm[i].m == NULL) {
-			/* A closed connection: the next send of a transaction
-			 * on it fails, which the transaction reports as a
-			 * transport error (RFC 3261 §17.1.4, §17.2.4). A
+			/* A closed connection: the transactions on it end now
+			 * with a transport error (RFC 3261 §17.1.4, §17.2.4),
+			 * and the calls not yet confirmed with them; nothing
+			 * would be retransmitted over it, so waiting for a
+			 * timer would only keep a dead call (up to Timer L,
+			 * 32 s). A later send naming it fails the same way. A
 			 * newer close on the same slot overwrites an older
 			 * one: that send then fails on the control lcore. */
+			int n_lost;
+
 			w->tcp_dead[tm[i].conn_id & (SHARD_TCP_DEAD_SZ - 1)] = tm[i].conn_id;
-			w->st.tcp_closed++;
+			n_lost = sipdp_ua_conn_lost(w->ua, tm[i].conn_id, w->now_us);
+			if (n_lost > 0)
+				w->st.tcp_conn_lost_tsx += (uint64_t)n_lost;
+			/* The gauges now, and the close counted last: a reader
+			 * that sees tcp_closed move sees what the close ended. */
+			w->st.tsx_live = sipdp_ua_tsx_count(w->ua);
+			w->st.tsx_conn_live = sipdp_tsx_conn_count(sipdp_ua_tsx_table(w->ua));
+			w->st.dialogs_live = sipdp_ua_dialog_count(w->ua);
+			__atomic_store_n(&w->st.tcp_closed, w->st.tcp_closed + 1, __ATOMIC_RELEASE);
 			continue;
 		}
 		w->st.tcp_rx++;

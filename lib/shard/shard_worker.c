@@ -5,6 +5,7 @@
  * trigger is counted instead.
  */
 
+#include <inttypes.h>
 #include <string.h>
 #include <time.h>
 
@@ -212,6 +213,24 @@ bad_datagram(struct shard_worker *w, const struct sipdp_tsx_dest *src, int rc)
 		shard_addr_text(src, ip, sizeof(ip)), src->port, strerror(-rc));
 }
 
+/* SIP the classifier dropped for a bad UDP checksum: counted always
+ * (dp_drop_udp_cksum), logged through the worker's bucket with what an
+ * operator can do about the usual cause. */
+static SIPDP_COLD void
+udp_cksum_drops(struct shard_worker *w)
+{
+	uint64_t now = w->st.dp.drop_udp_cksum;
+
+	if (!sipdp_log_rl(&w->rl_shard, SIPDP_LOG_SHARD, RTE_LOG_WARNING, w->now_us,
+		"worker %u: dropped %" PRIu64 " SIP datagram(s) to our port with a bad UDP "
+		"checksum (dp_drop_udp_cksum %" PRIu64 "). A sender on this host through a "
+		"veth or tap with TX checksum offload on leaves the checksum unfinished: "
+		"turn it off on the sender's interface (ethtool -K IFACE tx off)\n",
+		w->idx, now - w->udp_cksum_logged, now))
+		return; /* suppressed: the next line that gets out counts these too */
+	w->udp_cksum_logged = now;
+}
+
 /* Run one SIP datagram through this shard's UA, then free its mbuf. */
 static void
 deliver(struct shard_worker *w, const struct sipdp_dp_rx *rx)
@@ -267,6 +286,17 @@ dispatch(struct shard_worker *w, struct sipdp_dp_rx *rx, uint16_t n)
 	}
 }
 
+/* Exception frames to the tap; what its queue refuses is counted, not
+ * lost without a trace. */
+static inline void
+to_kernel(struct shard_worker *w, struct rte_mbuf **exc, uint16_t n)
+{
+	uint16_t k = sipdp_dp_tap_tx_burst(w->s->p.tap_port, w->idx, exc, n);
+
+	w->st.exceptions += k;
+	w->st.exception_drops += (uint64_t)(n - k);
+}
+
 static uint16_t
 rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 {
@@ -283,8 +313,10 @@ rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 	if (SIPDP_UNLIKELY(__atomic_load_n(&s->cap_on, __ATOMIC_RELAXED)))
 		shard_capture_copy(w, q, pkts, n, false);
 	ns = sipdp_dp_classify_burst(s->p.cls, q, pkts, n, sip, exc, &ne, slow, &nl, &w->st.dp);
+	if (SIPDP_UNLIKELY(w->st.dp.drop_udp_cksum != w->udp_cksum_logged))
+		udp_cksum_drops(w);
 	if (ne != 0)
-		w->st.exceptions += sipdp_dp_tap_tx_burst(s->p.tap_port, w->idx, exc, ne);
+		to_kernel(w, exc, ne);
 	w->st.sip_rx += ns;
 	dispatch(w, sip, ns);
 	if (nl != 0) {
@@ -292,8 +324,10 @@ rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 		 * back as one contiguous mbuf each. */
 		ns = sipdp_dp_reasm_burst(w->reasm, s->p.cls, q, slow, nl, tsc, sip, exc2, &ne2,
 			&w->st.dp);
+		if (SIPDP_UNLIKELY(w->st.dp.drop_udp_cksum != w->udp_cksum_logged))
+			udp_cksum_drops(w);
 		if (ne2 != 0)
-			w->st.exceptions += sipdp_dp_tap_tx_burst(s->p.tap_port, w->idx, exc2, ne2);
+			to_kernel(w, exc2, ne2);
 		w->st.sip_rx += ns;
 		dispatch(w, sip, ns);
 	}
@@ -326,6 +360,7 @@ gauges(struct shard_worker *w)
 	const struct sipdp_tsx_stats *ts = sipdp_tsx_stats(sipdp_ua_tsx_table(w->ua));
 
 	w->st.tsx_live = sipdp_ua_tsx_count(w->ua);
+	w->st.tsx_conn_live = sipdp_tsx_conn_count(sipdp_ua_tsx_table(w->ua));
 	w->st.dialogs_live = sipdp_ua_dialog_count(w->ua);
 	w->st.retransmissions = ts->retransmits + us->retx_2xx;
 	w->st.full_503 = us->full_503 + us->tsx_full;

@@ -58,6 +58,7 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(tx_pkts)          /* frames the port accepted */ \
 	X(tx_drops)         /* frames the TX queue refused */ \
 	X(exceptions)       /* frames given to the kernel (tap) */ \
+	X(exception_drops)  /* frames for the kernel the tap queue refused */ \
 	X(sip_rx)           /* SIP datagrams classified on this worker */ \
 	X(sip_delivered)    /* SIP datagrams run through this shard's UA */ \
 	X(sip_tx)           /* SIP messages sent (retransmissions included) */ \
@@ -72,6 +73,7 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(build_errors)     /* sipdp_dp_tx_build failed */ \
 	X(retransmissions)  /* transaction + 2xx retransmissions (gauge copy) */ \
 	X(tsx_live)         /* live transactions (gauge) */ \
+	X(tsx_conn_live)    /* ... of them over a TCP/TLS connection (gauge) */ \
 	X(dialogs_live)     /* live dialogs (gauge) */ \
 	X(rejected_503)     /* new INVITEs answered 503 while draining */ \
 	X(full_503)         /* 503 because a table was full (UA gauge copy) */ \
@@ -92,6 +94,7 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(tcp_tx_drops)     /* worker -> control TCP ring full: transport error */ \
 	X(tcp_closed)       /* connection-closed notices received */ \
 	X(tcp_conn_dead)    /* sends on a closed connection: transport error */ \
+	X(tcp_conn_lost_tsx) /* transactions ended at once by their connection's close */ \
 	X(refers_in)        /* REFERs received (transferee) */ \
 	X(refers_accepted)  /* REFERs answered 202 by the policy */ \
 	X(refers_rejected)  /* REFERs answered >= 300 (603 by policy, 503 table full) */ \

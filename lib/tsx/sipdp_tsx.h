@@ -405,6 +405,18 @@ int sipdp_tsx_info(const struct sipdp_tsx_table *t, sipdp_handle_t h, struct sip
  */
 int sipdp_tsx_terminate(struct sipdp_tsx_table *t, sipdp_handle_t h);
 
+/**
+ * The embedder's connection @p conn_id (sipdp_tsx_dest.conn_id of a
+ * reliable destination) has closed. Every live transaction whose messages
+ * go over it raises TRANSPORT_ERROR and then TERMINATED now, as if its
+ * next send had failed (RFC 3261 §17.1.4, §17.2.4): over a reliable
+ * transport nothing would be retransmitted, so waiting for a timer only
+ * keeps a dead transaction. Cold path: one pass over the table, none when
+ * no live transaction is bound to any connection.
+ * @return transactions ended (>= 0); -EINVAL when @p conn_id is 0.
+ */
+int sipdp_tsx_conn_lost(struct sipdp_tsx_table *t, uint32_t conn_id);
+
 /* --------------------------------------------------------------- timers */
 
 /**
@@ -429,6 +441,10 @@ const struct sipdp_tsx_stats *sipdp_tsx_stats(const struct sipdp_tsx_table *t);
 
 /** Transactions alive now. */
 uint32_t sipdp_tsx_count(const struct sipdp_tsx_table *t);
+
+/** Transactions alive now whose messages go over a connection
+ *  (reliable destination with a conn_id): what sipdp_tsx_conn_lost() ends. */
+uint32_t sipdp_tsx_conn_count(const struct sipdp_tsx_table *t);
 
 /** Chunks of the retransmission pool in use now. */
 uint32_t sipdp_tsx_chunks_in_use(const struct sipdp_tsx_table *t);

@@ -29,6 +29,7 @@
 #define TSX_F_SENT      0x10u /* client: request sent */
 #define TSX_F_ZOMBIE    0x20u /* ICT terminated, slot kept for its CANCEL */
 #define TSX_F_TIMER     0x40u /* a wheel entry is armed */
+#define TSX_F_CONN      0x80u /* bound to a connection: counted in conn_live */
 
 /* Server branches are kept inline up to this length for the exact compare;
  * the rest is covered by the keyed 64-bit hash (an attacker who does not
@@ -90,6 +91,7 @@ struct sipdp_tsx_table {
 	uint64_t secret[2];
 	uint64_t hash_key[2];       /* derived: server table hashing */
 	uint32_t stateless_seq;
+	uint32_t conn_live;         /* live transactions bound to a connection */
 
 	sipdp_tsx_send_fn send;
 	sipdp_tsx_event_fn on_event;

@@ -173,6 +173,17 @@ tsx_unlink(struct sipdp_tsx_table *t, struct tsx *x)
 
 /* --------------------------------------------------------- termination */
 
+/* Count a transaction whose messages go over one connection, so that
+ * sipdp_tsx_conn_lost() costs nothing while none is live (UDP only). */
+static void
+tsx_conn_bind(struct sipdp_tsx_table *t, struct tsx *x)
+{
+	if (tsx_reliable(x) && x->dest.conn_id != 0 && !(x->flags & TSX_F_CONN)) {
+		x->flags |= TSX_F_CONN;
+		t->conn_live++;
+	}
+}
+
 static void
 slot_free(struct sipdp_tsx_table *t, struct tsx *x)
 {
@@ -193,6 +204,10 @@ tsx_terminate(struct sipdp_tsx_table *t, struct tsx *x)
 	tsx_timer_stop(t, x);
 	tsx_unkeep(t, x);
 	tsx_unlink(t, x);
+	if (x->flags & TSX_F_CONN) {
+		x->flags &= (uint8_t)~TSX_F_CONN;
+		t->conn_live--;
+	}
 	x->state = SIPDP_TSX_S_TERMINATED;
 	x->retrans_at = x->timeout_at = 0;
 	t->stats.terminated++;
@@ -226,6 +241,49 @@ sipdp_tsx_terminate(struct sipdp_tsx_table *t, sipdp_handle_t h)
 	}
 	tsx_terminate(t, x);
 	return 0;
+}
+
+/*
+ * Cold: a connection closed. Over TCP/TLS nothing is retransmitted, so a
+ * transaction waiting to send (or to hear) on it would otherwise sit until
+ * its longest timer (Timer L, 32 s) for a message that can never cross:
+ * it sees the transport error now (RFC 3261 §17.1.4, §17.2.4). One pass
+ * over the slots, skipped while no transaction is bound to a connection;
+ * the TU's callbacks may terminate others meanwhile, which the liveness
+ * test of each slot sees.
+ */
+int
+sipdp_tsx_conn_lost(struct sipdp_tsx_table *t, uint32_t conn_id)
+{
+	uint32_t cap = sipdp_pool_capacity(t->pool);
+	int n = 0;
+
+	if (conn_id == 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < cap && t->conn_live != 0; i++) {
+		sipdp_handle_t h;
+		struct tsx *x;
+
+		if (!sipdp_pool_live(t->pool, i, &h))
+			continue;
+		x = tsx_get(t, h);
+		if (x == NULL || !(x->flags & TSX_F_CONN) || x->dest.conn_id != conn_id ||
+		    (x->flags & TSX_F_ZOMBIE))
+			continue;
+		t->stats.transport_errors++;
+		n++;
+		tsx_raise(t, x, SIPDP_TSX_EV_TRANSPORT_ERROR, NULL, NULL);
+		x = tsx_get(t, h);
+		if (x != NULL)
+			tsx_terminate(t, x);
+	}
+	return n;
+}
+
+uint32_t
+sipdp_tsx_conn_count(const struct sipdp_tsx_table *t)
+{
+	return t->conn_live;
 }
 
 /* --------------------------------------------------------------- keys */
@@ -492,6 +550,7 @@ new_server_tsx(struct sipdp_tsx_table *t, const struct sipdp_msg *m, const struc
 	x->dest = *src;
 	if (sipdp_tsx_dest_reliable(src))
 		x->flags |= TSX_F_RELIABLE;
+	tsx_conn_bind(t, x);
 	if (k->cookie) {
 		uint32_t n = SIPDP_MIN(k->via.branch.len, TSX_BRANCH_KEEP);
 		memcpy(x->branch, k->via.branch.p, n);
@@ -743,6 +802,7 @@ sipdp_tsx_client_send(struct sipdp_tsx_table *t, sipdp_handle_t h, const char *b
 			return -ENOBUFS;
 	}
 	x->flags |= TSX_F_SENT;
+	tsx_conn_bind(t, x);
 	if (x->kind == SIPDP_TSX_ICT)
 		tsx_ict_start(t, x, now_us);
 	else

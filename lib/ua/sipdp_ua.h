@@ -502,6 +502,17 @@ int sipdp_ua_dlg_info(const struct sipdp_ua *ua, sipdp_handle_t dlg, struct sipd
 /** Dialog record (for dumps and tests), NULL when stale. */
 const struct sipdp_dlg *sipdp_ua_dlg(const struct sipdp_ua *ua, sipdp_handle_t dlg);
 
+/**
+ * The embedder's connection @p conn_id (sipdp_tsx_dest.conn_id) closed:
+ * every transaction bound to it ends now with a transport error (RFC 3261
+ * §17.1.4, §17.2.4) instead of waiting for a timer, and with them the
+ * calls they carry: a dialog whose INVITE is not answered yet, or answered
+ * 2xx but not ACKed, ends (reason SIPDP_DLG_R_TRANSPORT); our requests on
+ * it fail as if timed out. Confirmed dialogs stay. Cold path.
+ * @return transactions ended (>= 0); -EINVAL when @p conn_id is 0.
+ */
+int sipdp_ua_conn_lost(struct sipdp_ua *ua, uint32_t conn_id, uint64_t now_us);
+
 const struct sipdp_ua_stats *sipdp_ua_stats(const struct sipdp_ua *ua);
 /** Live dialogs (terminated set heads kept for their forks included). */
 uint32_t sipdp_ua_dialog_count(const struct sipdp_ua *ua);

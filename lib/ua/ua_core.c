@@ -127,8 +127,22 @@ ua_timer_fire(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us)
 		s->retx_at += (uint64_t)s->retx_ms * 1000u;
 		if (s->mbuf) {
 			ua->stats.retx_2xx++;
-			if (ua->send(ua->user, &d->peer, ua_mb(ua, s->mbuf), s->mlen) < 0)
+			if (ua->send(ua->user, &d->peer, ua_mb(ua, s->mbuf), s->mlen) < 0) {
 				ua->stats.send_errors++;
+				if (!(s->flags & US_CONFIRMED)) {
+					/* The 2xx of the INVITE cannot reach the
+					 * caller (its connection is gone): the ACK
+					 * never will either. End the call and its
+					 * transaction now, not at 64*T1. */
+					sipdp_handle_t ist = s->inv_tsx;
+
+					ua_end(ua, d, SIPDP_DLG_R_TRANSPORT, 0,
+					       SIPDP_DLG_EV_TRANSPORT, now_us);
+					if (ist != SIPDP_HANDLE_INVALID)
+						sipdp_tsx_terminate(ua->tt, ist);
+					return;
+				}
+			}
 		}
 	}
 	if (s->glare_at && s->glare_at <= now_us) {
@@ -273,6 +287,41 @@ on_timeout(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_u
 	}
 }
 
+/*
+ * A transport error (RFC 3261 §17.2.4: a response could not be sent, or
+ * the connection it must go over closed) on the INVITE server transaction
+ * of a dialog not yet confirmed: the caller can hear nothing more from
+ * us, so the dialog ends with the transaction. A final being sent right
+ * now is left to its sender (accept, reject, CANCEL, BYE in an early
+ * dialog), which ends the dialog itself when the send fails; once the 2xx
+ * is out (ACK wait) nobody else would, so it ends here. Client
+ * transactions: a transport error is a timeout (§17.1.4, §8.1.3.1).
+ */
+static void
+on_transport_error(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us)
+{
+	struct ua_tside *side = ua_side(ua, ev->tsx);
+	struct sipdp_dlg *d;
+	struct ua_sess *s;
+
+	ua->stats.send_errors++;
+	if (side->kind != UA_TK_INV_IN) {
+		on_timeout(ua, ev, now_us);
+		return;
+	}
+	d = ua_get(ua, ev->user_ref);
+	if (d == NULL)
+		return;
+	s = ua_sess(d);
+	if (s->inv_tsx != ev->tsx || (s->flags & US_CONFIRMED))
+		return;
+	if (side->final && !(s->flags & US_ACK_WAIT))
+		return;
+	s->flags |= US_FINAL_SENT;
+	ua_mb_release(ua, &side->mbuf);
+	ua_end(ua, d, SIPDP_DLG_R_TRANSPORT, 0, SIPDP_DLG_EV_TRANSPORT, now_us);
+}
+
 void ua_tsx_event(void *user, const struct sipdp_tsx_event *ev);
 
 void
@@ -302,10 +351,10 @@ ua_tsx_event(void *user, const struct sipdp_tsx_event *ev)
 		ua_uas_ack(ua, ev, now_us);
 		break;
 	case SIPDP_TSX_EV_TIMEOUT:
-	case SIPDP_TSX_EV_TRANSPORT_ERROR:
-		if (ev->type == SIPDP_TSX_EV_TRANSPORT_ERROR)
-			ua->stats.send_errors++;
 		on_timeout(ua, ev, now_us);
+		break;
+	case SIPDP_TSX_EV_TRANSPORT_ERROR:
+		on_transport_error(ua, ev, now_us);
 		break;
 	case SIPDP_TSX_EV_TERMINATED:
 		on_terminated_tsx(ua, ev, now_us);
@@ -435,4 +484,11 @@ uint32_t
 sipdp_ua_timer_count(const struct sipdp_ua *ua)
 {
 	return sipdp_timer_count(ua->wheel);
+}
+
+int
+sipdp_ua_conn_lost(struct sipdp_ua *ua, uint32_t conn_id, uint64_t now_us)
+{
+	ua->now_us = now_us;
+	return sipdp_tsx_conn_lost(ua->tt, conn_id);
 }

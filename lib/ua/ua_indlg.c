@@ -85,9 +85,11 @@ ua_indlg_request(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t
 		if (d->role == SIPDP_DLG_UAS && !(s->flags & US_FINAL_SENT) &&
 		    s->inv_tsx != SIPDP_HANDLE_INVALID) {
 			/* §15.1.2: BYE in an early dialog; the INVITE gets 487. */
-			ua_respond_tsx(ua, s->inv_tsx, d, 487, SIPDP_STR_NULL, SIPDP_STR_NULL,
+			sipdp_handle_t ist = s->inv_tsx; /* cleared if the send fails */
+
+			ua_respond_tsx(ua, ist, d, 487, SIPDP_STR_NULL, SIPDP_STR_NULL,
 				       SIPDP_STR_NULL, false, now_us);
-			ua_mb_release(ua, &ua_side(ua, s->inv_tsx)->mbuf);
+			ua_mb_release(ua, &ua_side(ua, ist)->mbuf);
 			s->flags |= US_FINAL_SENT;
 		}
 		sipdp_dlg_note(d, SIPDP_DLG_EV_RX_BYE, 0, now_us);

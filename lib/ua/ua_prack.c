@@ -81,9 +81,11 @@ ua_prack_fire(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us)
 		ua_mb_release(ua, &x->mb);
 		ua_mb_release(ua, &x->hold_mb);
 		if (s->inv_tsx != SIPDP_HANDLE_INVALID) {
-			ua_respond_tsx(ua, s->inv_tsx, d, 504, SIPDP_STR_NULL, SIPDP_STR_NULL,
+			sipdp_handle_t ist = s->inv_tsx; /* cleared if the send fails */
+
+			ua_respond_tsx(ua, ist, d, 504, SIPDP_STR_NULL, SIPDP_STR_NULL,
 				       SIPDP_STR_NULL, false, now_us);
-			ua_mb_release(ua, &ua_side(ua, s->inv_tsx)->mbuf);
+			ua_mb_release(ua, &ua_side(ua, ist)->mbuf);
 		}
 		s->flags |= US_FINAL_SENT;
 		ua_end(ua, d, SIPDP_DLG_R_TIMEOUT, 504, SIPDP_DLG_EV_TIMEOUT, now_us);

@@ -248,18 +248,22 @@ sipdp_ua_reject(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, struct s
 	int rc = 0;
 	struct sipdp_dlg *d = uas_pending(ua, h, &rc);
 	struct ua_sess *s;
+	sipdp_handle_t ist;
 
 	if (d == NULL)
 		return rc;
 	if (status < 300 || status > 699)
 		return -EINVAL;
 	s = ua_sess(d);
-	rc = ua_respond_tsx(ua, s->inv_tsx, d, status, extra, SIPDP_STR_NULL, SIPDP_STR_NULL,
+	/* Kept: a failed send terminates the transaction, which clears
+	 * s->inv_tsx (and releases the template itself). */
+	ist = s->inv_tsx;
+	rc = ua_respond_tsx(ua, ist, d, status, extra, SIPDP_STR_NULL, SIPDP_STR_NULL,
 			    status < 400, now_us);
 	if (rc == -EMSGSIZE)
 		return rc;
 	s->flags |= US_FINAL_SENT;
-	ua_mb_release(ua, &ua_side(ua, s->inv_tsx)->mbuf);
+	ua_mb_release(ua, &ua_side(ua, ist)->mbuf);
 	ua_end(ua, d, SIPDP_DLG_R_REJECTED, status, SIPDP_DLG_EV_TX_FINAL, now_us);
 	return rc < 0 ? rc : 0;
 }
@@ -288,13 +292,15 @@ sipdp_ua_redirect(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, struct
 		struct ua_sess *s;
 		if (d == NULL)
 			return rc;
+		sipdp_handle_t ist;
 		s = ua_sess(d);
-		rc = ua_respond_tsx(ua, s->inv_tsx, d, status, sipdp_str_make(extra, n),
+		ist = s->inv_tsx; /* cleared if the send fails (see reject) */
+		rc = ua_respond_tsx(ua, ist, d, status, sipdp_str_make(extra, n),
 				    SIPDP_STR_NULL, SIPDP_STR_NULL, false, now_us);
 		if (rc == -EMSGSIZE)
 			return rc;
 		s->flags |= US_FINAL_SENT;
-		ua_mb_release(ua, &ua_side(ua, s->inv_tsx)->mbuf);
+		ua_mb_release(ua, &ua_side(ua, ist)->mbuf);
 		ua_end(ua, d, SIPDP_DLG_R_REJECTED, status, SIPDP_DLG_EV_TX_FINAL, now_us);
 		return rc < 0 ? rc : 0;
 	}

@@ -13,7 +13,7 @@
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/test/system/sys_lib.sh" "$@"
 sys_require
-command -v openssl >/dev/null || { echo "no openssl CLI: skip"; exit 77; }
+command -v openssl >/dev/null || { echo "FAIL openssl missing: apt-get install openssl (or scripts/install-deps.sh)"; exit 1; }
 
 pki=$work/pki
 mkdir -p "$pki"

@@ -28,8 +28,8 @@ kam_dir="$work/kamailio"
 kam_pid=
 
 kam_require() {
-	command -v kamailio >/dev/null || { echo "no kamailio: skip"; exit 77; }
-	command -v kamcmd >/dev/null || { echo "no kamcmd: skip"; exit 77; }
+	command -v kamailio >/dev/null || { echo "FAIL kamailio missing: apt-get install kamailio kamailio-tls-modules (or scripts/install-deps.sh)"; exit 1; }
+	command -v kamcmd >/dev/null || { echo "FAIL kamcmd missing: apt-get install kamailio (or scripts/install-deps.sh)"; exit 1; }
 	local m
 	m=$(kamailio -I 2>/dev/null | awk -F': *' '/paths to modules/{print $2}')
 	[ -n "$m" ] && [ -f "$m/tls.so" ] || m=$(dirname "$(find /usr/lib* -path '*kamailio/modules/tls.so' -print -quit 2>/dev/null)")

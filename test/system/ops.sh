@@ -16,7 +16,7 @@ source "$root/test/system/sys_lib.sh" "$@"
 sys_require
 ctl=${3:-$(dirname "$SIPDP_BIN")/../sipdp-ctl/sipdp-ctl}
 [ -x "$ctl" ] || { echo "no sipdp-ctl: skip"; exit 77; }
-command -v tshark >/dev/null || { echo "no tshark: skip"; exit 77; }
+command -v tshark >/dev/null || { echo "FAIL tshark missing: apt-get install tshark (or scripts/install-deps.sh)"; exit 1; }
 sctl() { timeout 10 "$ctl" --prefix sipdp-lab "$@"; }
 jget() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 sys_start "$root/drivers-config/lab-af_packet.yaml"

@@ -7,7 +7,7 @@
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/test/system/sys_lib.sh" "$@"
 sys_require
-command -v nft >/dev/null || { echo "no nft: skip"; exit 77; }
+command -v nft >/dev/null || { echo "FAIL nft missing: apt-get install nftables (or scripts/install-deps.sh)"; exit 1; }
 sys_start "$root/drivers-config/lab-af_packet.yaml"
 
 # sipdp -> peer: dropped at the peer's input hook. peer -> sipdp: dropped at

@@ -28,8 +28,8 @@ check() {
 sys_require() {
 	[ "$(id -u)" -eq 0 ] || { echo "not root: skip"; exit 77; }
 	command -v ip >/dev/null && ip netns list >/dev/null 2>&1 || { echo "no ip netns: skip"; exit 77; }
-	command -v sipp >/dev/null || { echo "no sipp: skip"; exit 77; }
-	command -v python3 >/dev/null || { echo "no python3: skip"; exit 77; }
+	command -v sipp >/dev/null || { echo "FAIL sipp missing: apt-get install sip-tester (or scripts/install-deps.sh)"; exit 1; }
+	command -v python3 >/dev/null || { echo "FAIL python3 missing: apt-get install python3 (or scripts/install-deps.sh)"; exit 1; }
 	[ -x "$SIPDP_BIN" ] || { echo "no sipdp binary: skip"; exit 77; }
 	if ip netns list | grep -qE '^sipdp-(dut|peer)\b'; then
 		echo "a sipdp lab is already up: skip"; exit 77

@@ -11,7 +11,7 @@
 
 tls_config() {
 	local out=$1 d="$work/pki"
-	command -v openssl >/dev/null || { echo "no openssl CLI: skip"; exit 77; }
+	command -v openssl >/dev/null || { echo "FAIL openssl missing: apt-get install openssl (or scripts/install-deps.sh)"; exit 1; }
 	mkdir -p "$d"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$d/ca.key" -out "$d/ca.pem" -days 2 -subj /CN=sipdp-test-ca \
@@ -47,7 +47,7 @@ peer_py() {
 # tls_ca DIR NAME: a throw-away CA, DIR/NAME.pem and DIR/NAME.key.
 tls_ca() {
 	local d=$1 n=$2
-	command -v openssl >/dev/null || { echo "no openssl CLI: skip"; exit 77; }
+	command -v openssl >/dev/null || { echo "FAIL openssl missing: apt-get install openssl (or scripts/install-deps.sh)"; exit 1; }
 	mkdir -p "$d"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout "$d/$n.key" -out "$d/$n.pem" -days 2 -subj "/CN=$n" \

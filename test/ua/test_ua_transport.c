@@ -20,7 +20,23 @@
  *  - table_only_identity: no single identity, the first entry stands in;
  *    an entry with sent_by but no contact, or no identity at all, is
  *    refused.
+ *
+ * Transport errors over TCP (RFC 3261 §17.2.4, §17.1.4, §18.2.2): a send
+ * on a connection that has closed fails, and the call ends there and then,
+ * leaving no transaction and no dialog (never a wait for Timer L):
+ *  - provisional_on_closed_connection_ends_call: the 180 fails.
+ *  - answer_on_closed_connection_ends_call: the 200 fails.
+ *  - answer_retransmit_on_closed_connection_ends_call: the 200 went, the
+ *    connection closed, its first retransmission (T1) fails.
+ *  - error_response_on_closed_connection_leaves_nothing: the 486 fails.
+ *  - request_on_closed_connection_fails_call: our INVITE fails (the call
+ *    fails as if timed out), and a BYE on a closed connection ends the
+ *    dialog all the same.
+ *  - closed_connection_ends_pending_calls_at_once: sipdp_ua_conn_lost()
+ *    ends a ringing call and an answered, un-ACKed one without any send;
+ *    a confirmed call and a call on another connection stay.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +55,10 @@ struct t_ctx {
 	bool accept;
 	sipdp_handle_t incoming;
 	uint64_t now;
+	uint32_t dead_conn;       /* sends to this connection fail */
+	uint32_t failed;          /* sends refused */
+	uint32_t terminated;      /* on_terminated events */
+	uint8_t last_reason;      /* reason of the last one */
 };
 
 static int
@@ -46,6 +66,10 @@ t_send(void *user, const struct sipdp_tsx_dest *d, const char *buf, uint32_t len
 {
 	struct t_ctx *c = user;
 
+	if (c->dead_conn != 0 && d->conn_id == c->dead_conn) {
+		c->failed++;
+		return -ENOTCONN; /* as shard_tcp_send() on a closed connection */
+	}
 	if (c->n < T_MAX) {
 		c->sent[c->n] = strndup(buf, len);
 		c->dest[c->n] = *d;
@@ -65,6 +89,15 @@ t_ev(void *user, const struct sipdp_ua_event *ev)
 			sipdp_ua_accept(c->ua, ev->dlg, 200, SIPDP_STR_NULL, SIPDP_STR_NULL,
 					SIPDP_STR_NULL, c->now);
 	}
+}
+
+static void
+t_term(void *user, const struct sipdp_ua_event *ev)
+{
+	struct t_ctx *c = user;
+
+	c->terminated++;
+	c->last_reason = ev->reason;
 }
 
 static const char *
@@ -135,6 +168,7 @@ t_make(struct t_ctx *c, bool single, void (*tweak)(struct sipdp_ua_params *p))
 	}
 	p.send = t_send;
 	p.cb.on_incoming = t_ev;
+	p.cb.on_terminated = t_term;
 	p.user = c;
 	if (tweak)
 		tweak(&p);
@@ -383,6 +417,227 @@ test_table_only_identity(void)
 	CU_ASSERT_EQUAL(t_make(&c, true, tweak_no_contact), -EINVAL);
 }
 
+/* An INVITE from 192.0.2.2 over TCP connection @conn (Call-ID @cid). */
+static void
+tcp_invite_in(struct t_ctx *c, uint32_t conn, const char *cid)
+{
+	struct sipdp_tsx_dest src = dest_of(SIPDP_TSX_TP_TCP, AF_INET);
+	char msg[1024];
+	int n;
+
+	src.conn_id = conn;
+	src.port = 40000;
+	src.addr[0] = 192, src.addr[1] = 0, src.addr[2] = 2, src.addr[3] = 2;
+	n = snprintf(msg, sizeof(msg),
+		     "INVITE sip:sipdp@192.0.2.1;transport=tcp SIP/2.0\r\n"
+		     "Via: SIP/2.0/TCP 192.0.2.2:40000;branch=z9hG4bK-%s\r\n"
+		     "Max-Forwards: 70\r\nFrom: <sip:peer@192.0.2.2>;tag=pt\r\n"
+		     "To: <sip:sipdp@192.0.2.1>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+		     "Contact: <sip:peer@192.0.2.2:40000;transport=tcp>\r\nContent-Length: 0\r\n\r\n",
+		     cid, cid);
+	CU_ASSERT_EQUAL(sipdp_ua_recv(c->ua, msg, (uint32_t)n, &src, c->now), 0);
+}
+
+/* The ACK for our 2xx to the INVITE @cid of tcp_invite_in(). */
+static void
+tcp_ack_in(struct t_ctx *c, uint32_t conn, const char *cid, sipdp_handle_t dlg)
+{
+	struct sipdp_tsx_dest src = dest_of(SIPDP_TSX_TP_TCP, AF_INET);
+	struct sipdp_ua_dlg_info info;
+	char msg[1024];
+	int n;
+
+	src.conn_id = conn;
+	src.port = 40000;
+	CU_ASSERT_EQUAL_FATAL(sipdp_ua_dlg_info(c->ua, dlg, &info), 0);
+	n = snprintf(msg, sizeof(msg),
+		     "ACK sip:peer@192.0.2.2:40000;transport=tcp SIP/2.0\r\n"
+		     "Via: SIP/2.0/TCP 192.0.2.2:40000;branch=z9hG4bK-ack-%s\r\n"
+		     "Max-Forwards: 70\r\nFrom: <sip:peer@192.0.2.2>;tag=pt\r\n"
+		     "To: <sip:sipdp@192.0.2.1>;tag=%.*s\r\nCall-ID: %s\r\nCSeq: 1 ACK\r\n"
+		     "Content-Length: 0\r\n\r\n", cid, (int)info.local_tag.len, info.local_tag.p,
+		     cid);
+	CU_ASSERT_EQUAL(sipdp_ua_recv(c->ua, msg, (uint32_t)n, &src, c->now), 0);
+}
+
+/* Nothing of the call is left, and it ended for the transport. */
+static void
+assert_call_gone(const struct t_ctx *c, uint32_t terminated)
+{
+	CU_ASSERT_EQUAL(c->terminated, terminated);
+	CU_ASSERT_EQUAL(c->last_reason, SIPDP_DLG_R_TRANSPORT);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(c->ua), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(c->ua), 0);
+}
+
+static void
+test_provisional_on_closed_connection_ends_call(void)
+{
+	struct t_ctx c;
+
+	CU_ASSERT_EQUAL_FATAL(t_make(&c, true, tweak_table), 0);
+	tcp_invite_in(&c, 42, "tp-1xx");
+	CU_ASSERT_EQUAL_FATAL(c.n, 1); /* 100 Trying */
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(c.ua), 1);
+	c.dead_conn = 42;
+	CU_ASSERT(sipdp_ua_ring(c.ua, c.incoming, 180, SIPDP_STR_NULL, SIPDP_STR_NULL,
+				SIPDP_STR_NULL, c.now) < 0);
+	CU_ASSERT_EQUAL(c.failed, 1);
+	assert_call_gone(&c, 1);
+	/* the application's late answer finds nothing to answer */
+	CU_ASSERT(sipdp_ua_accept(c.ua, c.incoming, 200, SIPDP_STR_NULL, SIPDP_STR_NULL,
+				  SIPDP_STR_NULL, c.now) < 0);
+	CU_ASSERT_EQUAL(c.failed, 1);
+	t_free(&c);
+}
+
+static void
+test_answer_on_closed_connection_ends_call(void)
+{
+	struct t_ctx c;
+
+	CU_ASSERT_EQUAL_FATAL(t_make(&c, true, tweak_table), 0);
+	tcp_invite_in(&c, 42, "tp-2xx");
+	c.dead_conn = 42;
+	CU_ASSERT(sipdp_ua_accept(c.ua, c.incoming, 200, SIPDP_STR_NULL, SIPDP_STR_NULL,
+				  SIPDP_STR_NULL, c.now) < 0);
+	CU_ASSERT_EQUAL(c.failed, 1);
+	assert_call_gone(&c, 1);
+	t_free(&c);
+}
+
+static void
+test_answer_retransmit_on_closed_connection_ends_call(void)
+{
+	struct t_ctx c;
+
+	CU_ASSERT_EQUAL_FATAL(t_make(&c, true, tweak_table), 0);
+	tcp_invite_in(&c, 42, "tp-2xx-retx");
+	CU_ASSERT_EQUAL(sipdp_ua_accept(c.ua, c.incoming, 200, SIPDP_STR_NULL, SIPDP_STR_NULL,
+					SIPDP_STR_NULL, c.now), 0);
+	CU_ASSERT(strncmp(last(&c), "SIP/2.0 200 ", 12) == 0);
+	c.dead_conn = 42;
+	/* §13.3.1.4: the first retransmission is due at T1 (500 ms). */
+	sipdp_ua_expire(c.ua, c.now + 499000, 64);
+	CU_ASSERT_EQUAL(c.failed, 0);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(c.ua), 1);
+	sipdp_ua_expire(c.ua, c.now + 500000, 64);
+	CU_ASSERT_EQUAL(c.failed, 1);
+	assert_call_gone(&c, 1);
+	t_free(&c);
+}
+
+static void
+test_error_response_on_closed_connection_leaves_nothing(void)
+{
+	struct t_ctx c;
+
+	CU_ASSERT_EQUAL_FATAL(t_make(&c, true, tweak_table), 0);
+	tcp_invite_in(&c, 42, "tp-486");
+	c.dead_conn = 42;
+	CU_ASSERT(sipdp_ua_reject(c.ua, c.incoming, 486, SIPDP_STR_NULL, c.now) < 0);
+	CU_ASSERT_EQUAL(c.failed, 1);
+	CU_ASSERT_EQUAL(c.terminated, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(c.ua), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(c.ua), 0);
+	/* a template of another call in the same slots is not touched: a
+	 * new call is answered in full */
+	c.dead_conn = 0;
+	tcp_invite_in(&c, 43, "tp-486-next");
+	CU_ASSERT_EQUAL(sipdp_ua_accept(c.ua, c.incoming, 200, SIPDP_STR_NULL, SIPDP_STR_NULL,
+					SIPDP_STR_NULL, c.now), 0);
+	CU_ASSERT(strncmp(last(&c), "SIP/2.0 200 ", 12) == 0);
+	t_free(&c);
+}
+
+static void
+test_request_on_closed_connection_fails_call(void)
+{
+	struct t_ctx c;
+	struct sipdp_ua_invite inv;
+	struct sipdp_tsx_dest src = dest_of(SIPDP_TSX_TP_TCP, AF_INET);
+	sipdp_handle_t h;
+	char inv_msg[2048];
+	uint32_t before;
+
+	CU_ASSERT_EQUAL_FATAL(t_make(&c, true, tweak_table), 0);
+	/* our INVITE over a connection that closed: the call fails at once */
+	memset(&inv, 0, sizeof(inv));
+	inv.ruri = SIPDP_STR("sip:service@192.0.2.2;transport=tcp");
+	inv.from = SIPDP_STR("<sip:gen@example.com>");
+	inv.to = SIPDP_STR("<sip:service@example.net>");
+	inv.dest = dest_of(SIPDP_TSX_TP_TCP, AF_INET);
+	inv.dest.conn_id = 9;
+	c.dead_conn = 9;
+	CU_ASSERT(sipdp_ua_invite(c.ua, &inv, c.now, &h) < 0);
+	CU_ASSERT_EQUAL(c.failed, 1);
+	CU_ASSERT(sipdp_ua_dlg(c.ua, h) == NULL);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(c.ua), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(c.ua), 0);
+
+	/* a BYE on a connection that closed after the call was set up */
+	c.dead_conn = 0;
+	CU_ASSERT_EQUAL_FATAL(t_invite(&c, "sip:service@192.0.2.2:5060;transport=tcp",
+				       SIPDP_TSX_TP_TCP, AF_INET, &h), 0);
+	snprintf(inv_msg, sizeof(inv_msg), "%s", last(&c));
+	src.conn_id = 7;
+	answer_200(&c, inv_msg, &src, "<sip:service@192.0.2.2:5060;transport=tcp>");
+	CU_ASSERT(strncmp(last(&c), "ACK ", 4) == 0);
+	/* the INVITE client transaction stays in Accepted (RFC 6026 Timer M) */
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(c.ua), 1);
+	before = c.terminated;
+	c.dead_conn = 7;
+	(void)sipdp_ua_bye(c.ua, h, c.now);
+	CU_ASSERT_EQUAL(c.failed, 2);
+	CU_ASSERT_EQUAL(c.terminated, before + 1);
+	CU_ASSERT(sipdp_ua_dlg(c.ua, h) == NULL);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(c.ua), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(c.ua), 1); /* that ICT, no BYE transaction */
+	t_free(&c);
+}
+
+static void
+test_closed_connection_ends_pending_calls_at_once(void)
+{
+	struct t_ctx c;
+	sipdp_handle_t ringing, answered, confirmed, other;
+
+	CU_ASSERT_EQUAL_FATAL(t_make(&c, true, tweak_table), 0);
+	tcp_invite_in(&c, 42, "cl-ringing");
+	ringing = c.incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_ring(c.ua, ringing, 180, SIPDP_STR_NULL, SIPDP_STR_NULL,
+				      SIPDP_STR_NULL, c.now), 0);
+	tcp_invite_in(&c, 42, "cl-answered");
+	answered = c.incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_accept(c.ua, answered, 200, SIPDP_STR_NULL, SIPDP_STR_NULL,
+					SIPDP_STR_NULL, c.now), 0);
+	tcp_invite_in(&c, 42, "cl-confirmed");
+	confirmed = c.incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_accept(c.ua, confirmed, 200, SIPDP_STR_NULL, SIPDP_STR_NULL,
+					SIPDP_STR_NULL, c.now), 0);
+	tcp_ack_in(&c, 42, "cl-confirmed", confirmed);
+	tcp_invite_in(&c, 43, "cl-other");
+	other = c.incoming;
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(c.ua), 4);
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(c.ua), 3); /* ringing, answered, other */
+
+	c.dead_conn = 42;
+	CU_ASSERT_EQUAL(sipdp_ua_conn_lost(c.ua, 42, c.now), 2);
+	CU_ASSERT_EQUAL(c.failed, 0); /* nothing was sent to find out */
+	CU_ASSERT_EQUAL(c.terminated, 2);
+	CU_ASSERT_EQUAL(c.last_reason, SIPDP_DLG_R_TRANSPORT);
+	CU_ASSERT(sipdp_ua_dlg(c.ua, ringing) == NULL);
+	CU_ASSERT(sipdp_ua_dlg(c.ua, answered) == NULL);
+	CU_ASSERT(sipdp_ua_dlg(c.ua, confirmed) != NULL);
+	CU_ASSERT(sipdp_ua_dlg(c.ua, other) != NULL);
+	CU_ASSERT_EQUAL(sipdp_ua_dialog_count(c.ua), 2);
+	CU_ASSERT_EQUAL(sipdp_ua_tsx_count(c.ua), 1);
+	/* a second notice for the same connection finds nothing */
+	CU_ASSERT_EQUAL(sipdp_ua_conn_lost(c.ua, 42, c.now), 0);
+	CU_ASSERT_EQUAL(sipdp_ua_conn_lost(c.ua, 0, c.now), -EINVAL);
+	t_free(&c);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "invite_over_tcp_v4", test_invite_over_tcp_v4 },
 	{ "invite_over_tls_v6", test_invite_over_tls_v6 },
@@ -390,6 +645,15 @@ static struct sipdp_test_case cases[] = {
 	{ "uas_tls_invite", test_uas_tls_invite },
 	{ "missing_entry_falls_back", test_missing_entry_falls_back },
 	{ "table_only_identity", test_table_only_identity },
+	{ "provisional_on_closed_connection_ends_call", test_provisional_on_closed_connection_ends_call },
+	{ "answer_on_closed_connection_ends_call", test_answer_on_closed_connection_ends_call },
+	{ "answer_retransmit_on_closed_connection_ends_call",
+	  test_answer_retransmit_on_closed_connection_ends_call },
+	{ "error_response_on_closed_connection_leaves_nothing",
+	  test_error_response_on_closed_connection_leaves_nothing },
+	{ "request_on_closed_connection_fails_call", test_request_on_closed_connection_fails_call },
+	{ "closed_connection_ends_pending_calls_at_once",
+	  test_closed_connection_ends_pending_calls_at_once },
 	{ NULL, NULL }
 };
 
