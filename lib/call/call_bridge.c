@@ -232,17 +232,29 @@ call_bridge_try_next(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t
 	const struct sipdp_cfg_bridge *r = b->route;
 	const struct call_setup *s = sipdp_pool_get(c->setups, b->setup);
 
-	while (s != NULL && b->next < b->nb_order) {
-		const struct sipdp_cfg_target *t = &r->targets[b->order[b->next++]];
-		const struct call_health *h = call_health_of(c, t, false);
+	while (s != NULL && (b->next < b->nb_order || s->has_redirect)) {
+		const struct sipdp_cfg_target *t;
 		struct sipdp_ua_invite inv = { 0 };
 		sipdp_handle_t dlg;
+		uint16_t idx;
 		int n, rc;
 
-		/* A target marked down after this call's order was made is
-		 * skipped too. */
-		if (h != NULL && h->down && b->next < b->nb_order)
-			continue;
+		if (s->has_redirect) {
+			/* A 3xx being followed: its Contact, once, no health. */
+			((struct call_setup *)s)->has_redirect = false;
+			t = &s->redirect;
+			idx = CALL_TARGET_REDIRECT;
+		} else {
+			const struct call_health *h;
+
+			t = &r->targets[b->order[b->next++]];
+			h = call_health_of(c, t, false);
+			/* A target marked down after this call's order was
+			 * made is skipped too (but the last one is tried). */
+			if (h != NULL && h->down && b->next < b->nb_order)
+				continue;
+			idx = (uint16_t)(t - r->targets);
+		}
 		n = call_expand_uri(c, t->uri, s);
 		if (n < 0) {
 			b->best_status = b->best_status ? b->best_status : 500;
@@ -250,7 +262,7 @@ call_bridge_try_next(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t
 		}
 		if (b->cur_target != UINT16_MAX)
 			c->st.failovers++;
-		b->cur_target = (uint16_t)(t - r->targets);
+		b->cur_target = idx;
 		b->flags &= (uint8_t)~(CALL_F_GOT_1XX | CALL_F_RING_CANCEL);
 		n = snprintf(c->to, sizeof(c->to), "<%s>", c->ruri);
 		inv.ruri = sipdp_str_cstr(c->ruri);
@@ -589,10 +601,54 @@ b_answered(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh,
 static bool
 b_follow_redirect(struct sipdp_call *c, struct call_bridge *b, const struct sipdp_ua_event *ev)
 {
-	(void)c;
-	(void)b;
-	(void)ev;
-	return false;
+	struct call_setup *s = sipdp_pool_get(c->setups, b->setup);
+	const struct sipdp_hdr *h = sipdp_msg_hdr(ev->msg, SIPDP_HDR_CONTACT);
+	struct sipdp_str cur, host;
+	struct sipdp_contact ct;
+	struct sipdp_uri u;
+	char ip[64];
+
+	if (s == NULL || h == NULL || b->redirects >= CALL_MAX_REDIRECTS)
+		return false;
+	cur = h->value;
+	if (sipdp_contact_next(&cur, &ct) != 1 || ct.star || sipdp_uri_parse(ct.na.uri, &u) != 0 ||
+	    (u.host_type != SIPDP_HOST_IPV4 && u.host_type != SIPDP_HOST_IPV6) ||
+	    ct.na.uri.len >= sizeof(s->redirect.uri) || sipdp_str_present(u.headers))
+		return false;
+	host = u.host;
+	if (u.host_type == SIPDP_HOST_IPV6 && host.len >= 2) {
+		host.p++;
+		host.len -= 2;
+	}
+	if (host.len >= sizeof(ip))
+		return false;
+	memcpy(ip, host.p, host.len);
+	ip[host.len] = 0;
+	memset(&s->redirect, 0, sizeof(s->redirect));
+	s->redirect.addr.family = u.host_type == SIPDP_HOST_IPV6 ? SIPDP_CFG_IPV6 : SIPDP_CFG_IPV4;
+	s->redirect.addr.prefix = u.host_type == SIPDP_HOST_IPV6 ? 128 : 32;
+	if (inet_pton(u.host_type == SIPDP_HOST_IPV6 ? AF_INET6 : AF_INET, ip, s->redirect.addr.addr) != 1)
+		return false;
+	s->redirect.transport = u.scheme == SIPDP_URI_SIPS ? SIPDP_CFG_TP_TLS : SIPDP_CFG_TP_UDP;
+	{
+		struct sipdp_str tp;
+
+		if (sipdp_param_find(u.params, SIPDP_STR("transport"), &tp) == 0) {
+			if (sipdp_str_caseeq_lit(tp, "tcp"))
+				s->redirect.transport = SIPDP_CFG_TP_TCP;
+			else if (sipdp_str_caseeq_lit(tp, "tls"))
+				s->redirect.transport = SIPDP_CFG_TP_TLS;
+		}
+	}
+	s->redirect.port = u.port ? u.port : s->redirect.transport == SIPDP_CFG_TP_TLS ? 5061 : 5060;
+	memcpy(s->redirect.uri, ct.na.uri.p, ct.na.uri.len);
+	s->redirect.uri[ct.na.uri.len] = 0;
+	/* A template variable in a peer's Contact is text, not ours to expand. */
+	if (strstr(s->redirect.uri, "${") != NULL)
+		return false;
+	s->has_redirect = true;
+	b->redirects++;
+	return true;
 }
 
 static void
@@ -600,7 +656,7 @@ b_failed(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh,
 	const struct sipdp_ua_event *ev, uint64_t now_us)
 {
 	const struct sipdp_cfg_target *t = b->cur_target < b->route->nb_targets ?
-		&b->route->targets[b->cur_target] : NULL;
+		&b->route->targets[b->cur_target] : NULL; /* NULL: a redirect attempt */
 	uint16_t st = ev->status;
 
 	if (ev->dlg != b->b_head)

@@ -42,6 +42,8 @@ enum call_xfer_state {
 #define CALL_REF_RELAY      1u
 #define CALL_REF_XFER       2u
 #define CALL_MAX_BRIDGES    (1u << 24)
+#define CALL_MAX_REDIRECTS  3u   /* 3xx followed per call: a redirect loop ends */
+#define CALL_TARGET_REDIRECT 0xfffeu /* cur_target of a redirect attempt */
 
 static inline uint64_t
 call_word(sipdp_handle_t bridge, unsigned leg, unsigned ref)
@@ -72,6 +74,8 @@ struct call_setup {
 	uint16_t from_len, extra_len, ctype_len, body_len;
 	uint16_t ruri_user_len, ruri_host_len, from_user_len;
 	uint8_t max_forwards;
+	bool has_redirect;             /* a 3xx to follow: the next attempt */
+	struct sipdp_cfg_target redirect;
 	char data[];
 };
 
@@ -85,6 +89,7 @@ struct call_bridge {
 	uint8_t xfer_state;     /* enum call_xfer_state */
 	uint8_t xfer_leg;       /* the leg that referred */
 	uint8_t attempt;        /* B-leg attempts so far (wraps; compared for equality) */
+	uint8_t redirects;      /* 3xx followed by this call */
 	uint16_t best_status;   /* the failure A gets when no target answers */
 	uint16_t cur_target;    /* index in route->targets of the attempt */
 	const struct sipdp_cfg_bridge *route;

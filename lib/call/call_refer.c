@@ -70,7 +70,8 @@ call_refer_event(struct sipdp_call *c, const struct sipdp_ua_xfer_event *ev, uin
 		xfer_reject(c, ev, 481, now_us);
 		return true;
 	}
-	if (b->route->refer == SIPDP_CFG_BRIDGE_REFER_REJECT) {
+	if (b->route->refer != SIPDP_CFG_BRIDGE_REFER_TERMINATE) {
+		/* reject, and pass until it is built: 603 Declined. */
 		xfer_reject(c, ev, 603, now_us);
 		return true;
 	}

@@ -35,6 +35,7 @@
  *                              B released, A and C bridged
  *   refer_target_fails_call_kept  NOTIFY carries 486, A-B stays up
  *   refer_rejected_by_rule     603
+ *   redirect_followed_or_relayed  302 to an IP-literal Contact: called, or relayed
  */
 
 #include <stdlib.h>
@@ -857,6 +858,39 @@ test_refer_rejected_by_rule(void)
 	teardown();
 }
 
+static void
+redirect_to_c(struct uah_ep *ep, const struct sipdp_ua_event *ev)
+{
+	if (ev->type == SIPDP_UA_EV_INCOMING)
+		CU_ASSERT_EQUAL(sipdp_ua_redirect(ep->ua, ev->dlg, 302,
+			SIPDP_STR("<sip:carol@3.0.0.0:5060>"), net->now_us), 0);
+}
+
+static void
+test_redirect_followed_or_relayed(void)
+{
+	setup();
+	route.follow_redirects = true;
+	net->ep[B].on_event = redirect_to_c;
+	net->ep[C].answer = UAH_ACCEPT_NOW;
+	a_calls(NULL);
+	uah_run(net, net->now_us + 100 * UAH_MS);
+	CU_ASSERT(has(uah_nth(net, S, "INVITE sip:carol@3.0.0.0:5060", 0), "INVITE"));
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[A], SIPDP_UA_EV_ANSWERED), 1);
+	CU_ASSERT_EQUAL(sipdp_call_stats(call)->redirects_followed, 1);
+	CU_ASSERT_EQUAL(sipdp_ua_bye(net->ep[C].ua, net->ep[C].last_incoming, net->now_us), 0);
+	uah_run(net, net->now_us + 100 * UAH_MS);
+	/* Not followed: the 302 and its Contact reach A. */
+	route.follow_redirects = false;
+	a_calls(NULL);
+	uah_run(net, net->now_us + 100 * UAH_MS);
+	CU_ASSERT_EQUAL(uah_evlast(&net->ep[A], SIPDP_UA_EV_FAILED)->status, 302);
+	CU_ASSERT(has(uah_nth(net, S, "SIP/2.0 302", 0), "sip:carol@3.0.0.0:5060"));
+	net->ep[B].on_event = NULL;
+	assert_all_idle();
+	teardown();
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "basic_call_bye_from_a_topology_hidden", test_basic_call_bye_from_a },
 	{ "bye_from_b_ends_a", test_bye_from_b },
@@ -879,6 +913,7 @@ static struct sipdp_test_case cases[] = {
 	{ "refer_terminated_blind_target_sdp_to_a", test_refer_terminated_blind },
 	{ "refer_target_fails_call_kept", test_refer_target_fails_call_kept },
 	{ "refer_rejected_by_rule_603", test_refer_rejected_by_rule },
+	{ "redirect_followed_or_relayed", test_redirect_followed_or_relayed },
 	{ NULL, NULL }
 };
 
