@@ -352,6 +352,20 @@ sipdp_call_bridge(struct sipdp_call *c, const struct sipdp_ua_event *ev,
 		(void)sipdp_ua_reject(c->ua, ev->dlg, 482, SIPDP_STR_NULL, now_us);
 		return 0;
 	}
+	/* The A leg's 100rel against the rule, before anything is spent
+	 * (RFC 3262 §4): a caller that requires it where the rule has it off
+	 * gets 420, one without it where the rule requires it gets 421. */
+	if (route->prack == SIPDP_CFG_PRACK_OFF &&
+	    sipdp_msg_has_option(ev->msg, SIPDP_HDR_REQUIRE, SIPDP_STR("100rel"))) {
+		(void)sipdp_ua_reject(c->ua, ev->dlg, 420, SIPDP_STR("Unsupported: 100rel\r\n"), now_us);
+		return 0;
+	}
+	if (route->prack == SIPDP_CFG_PRACK_REQUIRED &&
+	    !sipdp_msg_has_option(ev->msg, SIPDP_HDR_REQUIRE, SIPDP_STR("100rel")) &&
+	    !sipdp_msg_has_option(ev->msg, SIPDP_HDR_SUPPORTED, SIPDP_STR("100rel"))) {
+		(void)sipdp_ua_reject(c->ua, ev->dlg, 421, SIPDP_STR("Require: 100rel\r\n"), now_us);
+		return 0;
+	}
 	bh = sipdp_pool_alloc(c->bridges, (void **)&b);
 	if (bh == SIPDP_HANDLE_INVALID) {
 		c->st.full_503++;

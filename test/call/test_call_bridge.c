@@ -109,6 +109,8 @@ s_tweak(struct sipdp_ua_params *p)
 	uah_rel100_supported(p);
 }
 
+static bool b_rel100; /* the callee supports 100rel (and sends reliable 1xx) */
+
 static void
 ep_tweak(struct sipdp_ua_params *p)
 {
@@ -116,6 +118,8 @@ ep_tweak(struct sipdp_ua_params *p)
 
 	xp.on_xfer = ep_xfer;
 	p->xfer = &xp;
+	if (b_rel100 && p->shard_id == B)
+		uah_rel100_supported(p);
 }
 
 static const struct sipdp_cfg_bridge *
@@ -199,6 +203,7 @@ setup(void)
 static void
 teardown(void)
 {
+	b_rel100 = false;
 	/* SIPDP_TEST_TRACE=1 prints the traffic of each case (debugging). */
 	if (getenv("SIPDP_TEST_TRACE") != NULL)
 		uah_print(net);
@@ -891,6 +896,87 @@ test_redirect_followed_or_relayed(void)
 	teardown();
 }
 
+/* The callee sends its 183 reliably; the caller does not support 100rel:
+ * sipdp PRACKs the callee itself, the caller gets a plain 183. */
+static void
+test_prack_per_leg_caller_without_100rel(void)
+{
+	struct uah_ep *b;
+
+	b_rel100 = true;
+	setup();
+	b = &net->ep[B];
+	a_calls(NULL);
+	uah_run(net, net->now_us + 20 * UAH_MS);
+	CU_ASSERT(has(uah_nth(net, S, "INVITE ", 0), "100rel")); /* S offers it to B */
+	CU_ASSERT_EQUAL(sipdp_ua_ring(b->ua, b->last_incoming, 183, SIPDP_STR_NULL,
+		SIPDP_STR("application/sdp"), SIPDP_STR(sdp_b), net->now_us), 0);
+	uah_run(net, net->now_us + 50 * UAH_MS);
+	CU_ASSERT(has(uah_nth(net, B, "SIP/2.0 183", 0), "RSeq:"));
+	CU_ASSERT_EQUAL(uah_count(net, S, "PRACK "), 1);
+	CU_ASSERT(has(uah_nth(net, S, "SIP/2.0 183", 0), "m=audio 4002"));
+	CU_ASSERT(!has(uah_nth(net, S, "SIP/2.0 183", 0), "RSeq:"));
+	CU_ASSERT_EQUAL(sipdp_ua_accept(b->ua, b->last_incoming, 200, SIPDP_STR_NULL,
+		SIPDP_STR("application/sdp"), SIPDP_STR(sdp_b), net->now_us), 0);
+	uah_run(net, net->now_us + 50 * UAH_MS);
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[A], SIPDP_UA_EV_ANSWERED), 1);
+	CU_ASSERT_EQUAL(sipdp_ua_bye(b->ua, b->last_incoming, net->now_us), 0);
+	assert_all_idle();
+	teardown();
+}
+
+/* A caller that requires 100rel where the rule has PRACK off: 420. */
+static void
+test_prack_off_rule_refuses_require_100rel(void)
+{
+	sipdp_handle_t d;
+	struct sipdp_ua_invite inv = {
+		.ruri = SIPDP_STR("sip:+15551234@192.0.2.2"),
+		.from = SIPDP_STR("<sip:alice@192.0.2.1>"),
+		.to = SIPDP_STR("<sip:+15551234@192.0.2.2>"),
+		.dest = uah_dest(S),
+		.rel100 = SIPDP_UA_INVITE_100REL_REQUIRED,
+	};
+
+	setup();
+	route.prack = SIPDP_CFG_PRACK_OFF;
+	CU_ASSERT_EQUAL(sipdp_ua_invite(net->ep[A].ua, &inv, net->now_us, &d), 0);
+	uah_run(net, net->now_us + 50 * UAH_MS);
+	CU_ASSERT_EQUAL(uah_evlast(&net->ep[A], SIPDP_UA_EV_FAILED)->status, 420);
+	CU_ASSERT(has(uah_nth(net, S, "SIP/2.0 420", 0), "Unsupported: 100rel"));
+	CU_ASSERT_EQUAL(uah_count(net, S, "INVITE "), 0);
+	assert_all_idle();
+	teardown();
+}
+
+/* Session timers per leg: both legs negotiate their own interval and sipdp
+ * refreshes each leg itself; refreshes do not cross the bridge. */
+static void
+test_session_timers_per_leg(void)
+{
+	sipdp_handle_t a;
+
+	setup();
+	route.session_timer.enabled = true;
+	route.session_timer.expires = 90;
+	route.session_timer.min_se = 90;
+	route.session_timer.refresher = SIPDP_CFG_REFRESHER_UAS;
+	net->ep[A].answer_requests = true;
+	net->ep[B].answer_requests = true;
+	a = bridged();
+	CU_ASSERT(has(uah_nth(net, S, "INVITE ", 0), "Session-Expires: 90"));
+	CU_ASSERT(has(uah_nth(net, S, "SIP/2.0 200", 0), "Session-Expires: 90"));
+	uah_run(net, net->now_us + 200 * UAH_SEC);
+	/* Still up after more than two intervals: refreshed on each leg. */
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[A], SIPDP_UA_EV_TERMINATED), 0);
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[B], SIPDP_UA_EV_TERMINATED), 0);
+	CU_ASSERT(sipdp_ua_stats(net->ep[S].ua)->session_refreshes >= 4);
+	CU_ASSERT_EQUAL(sipdp_call_stats(call)->relayed_requests, 0);
+	CU_ASSERT_EQUAL(sipdp_ua_bye(net->ep[A].ua, a, net->now_us), 0);
+	assert_all_idle();
+	teardown();
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "basic_call_bye_from_a_topology_hidden", test_basic_call_bye_from_a },
 	{ "bye_from_b_ends_a", test_bye_from_b },
@@ -914,6 +1000,9 @@ static struct sipdp_test_case cases[] = {
 	{ "refer_target_fails_call_kept", test_refer_target_fails_call_kept },
 	{ "refer_rejected_by_rule_603", test_refer_rejected_by_rule },
 	{ "redirect_followed_or_relayed", test_redirect_followed_or_relayed },
+	{ "prack_per_leg_caller_without_100rel", test_prack_per_leg_caller_without_100rel },
+	{ "prack_off_rule_refuses_require_100rel_420", test_prack_off_rule_refuses_require_100rel },
+	{ "session_timers_refreshed_per_leg", test_session_timers_per_leg },
 	{ NULL, NULL }
 };
 
