@@ -108,7 +108,8 @@ call_allowed_headers(struct sipdp_call *c, const struct sipdp_cfg_bridge *route,
 			o += h->name.len;
 			c->extra[o++] = ':';
 			c->extra[o++] = ' ';
-			memcpy(c->extra + o, h->value.p, h->value.len);
+			if (h->value.len != 0)
+				memcpy(c->extra + o, h->value.p, h->value.len);
 			o += h->value.len;
 			c->extra[o++] = '\r';
 			c->extra[o++] = '\n';
@@ -119,6 +120,15 @@ call_allowed_headers(struct sipdp_call *c, const struct sipdp_cfg_bridge *route,
 		o += more.len;
 	}
 	return sipdp_str_make(c->extra, o);
+}
+
+/* Append @p v at @p o (an empty view may have a NULL pointer). */
+static uint32_t
+put_str(char *d, uint32_t o, struct sipdp_str v)
+{
+	if (v.len != 0)
+		memcpy(d + o, v.p, v.len);
+	return o + v.len;
 }
 
 /* Copy what failover needs of the A leg's INVITE into a setup buffer.
@@ -156,31 +166,24 @@ setup_fill(struct sipdp_call *c, struct call_bridge *b, const struct sipdp_msg *
 	d = s->data;
 	/* From: the caller's identity crosses, its tag and parameters do not. */
 	if (from.display.len != 0) {
-		memcpy(d + o, from.display.p, from.display.len);
-		o += from.display.len;
+		o = put_str(d, o, from.display);
 		d[o++] = ' ';
 	}
 	d[o++] = '<';
-	memcpy(d + o, from.uri.p, from.uri.len);
-	o += from.uri.len;
+	o = put_str(d, o, from.uri);
 	d[o++] = '>';
 	s->from_len = (uint16_t)o;
-	memcpy(d + o, extra.p, extra.len);
-	o += extra.len;
+	o = put_str(d, o, extra);
 	s->extra_len = (uint16_t)extra.len;
-	memcpy(d + o, ctype.p, ctype.len);
-	o += ctype.len;
+	o = put_str(d, o, ctype);
 	s->ctype_len = (uint16_t)ctype.len;
-	memcpy(d + o, m->body.p, m->body.len);
-	o += m->body.len;
+	o = put_str(d, o, m->body);
 	s->body_len = (uint16_t)m->body.len;
-	memcpy(d + o, ruri.user.p, ruri.user.len);
-	o += ruri.user.len;
+	o = put_str(d, o, ruri.user);
 	s->ruri_user_len = (uint16_t)ruri.user.len;
-	memcpy(d + o, ruri.host.p, ruri.host.len);
-	o += ruri.host.len;
+	o = put_str(d, o, ruri.host);
 	s->ruri_host_len = (uint16_t)ruri.host.len;
-	memcpy(d + o, furi.user.p, furi.user.len);
+	(void)put_str(d, o, furi.user);
 	s->from_user_len = (uint16_t)furi.user.len;
 	s->max_forwards = (uint8_t)max_forwards;
 	return 0;
