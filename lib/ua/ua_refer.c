@@ -275,7 +275,8 @@ ux_refer_in(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_eve
 		x->flags |= UXF_NOSUB; /* RFC 4488 §4: honoured */
 	/* The unescaped value stays in tmp for the event (valid during the
 	 * callback only: the record keeps the escaped Refer-To). */
-	tmp_len = uri.headers.len ? sipdp_uri_header_value(&uri, SIPDP_STR("Replaces"), tmp, sizeof(tmp)) : -1;
+	tmp_len = uri.headers.len ? sipdp_uri_header_value(&uri, SIPDP_STR("Replaces"), tmp, sizeof(tmp))
+				  : -ENOENT;
 	if (tmp_len > 0 && sipdp_replaces_parse(sipdp_str_make(tmp, (size_t)tmp_len), &rep) == 0)
 		x->flags |= UXF_REPLACES;
 	/* Guard: a REFER nobody decides on is declined at 64*T1. */
