@@ -572,18 +572,24 @@ sipdp_uri_equal(const struct sipdp_uri *a, const struct sipdp_uri *b)
 }
 
 int
-sipdp_uri_header_replaces(const struct sipdp_uri *uri, char *buf, uint32_t cap,
-			  struct sipdp_replaces *r)
+sipdp_uri_header_value(const struct sipdp_uri *uri, struct sipdp_str name, char *buf, uint32_t cap)
 {
 	struct sipdp_str cur = uri->headers, n, v;
 
 	while (uri_header_next(&cur, &n, &v)) {
-		if (!sipdp_hdr_esc_eq(n, SIPDP_STR("Replaces"), true))
-			continue;
-		int len = sipdp_unescape(v, buf, cap);
-		if (len < 0)
-			return len;
-		return sipdp_replaces_parse(sipdp_str_make(buf, (size_t)len), r);
+		if (sipdp_hdr_esc_eq(n, name, true))
+			return sipdp_unescape(v, buf, cap);
 	}
 	return -ENOENT;
+}
+
+int
+sipdp_uri_header_replaces(const struct sipdp_uri *uri, char *buf, uint32_t cap,
+			  struct sipdp_replaces *r)
+{
+	int len = sipdp_uri_header_value(uri, SIPDP_STR("Replaces"), buf, cap);
+
+	if (len < 0)
+		return len;
+	return sipdp_replaces_parse(sipdp_str_make(buf, (size_t)len), r);
 }

@@ -218,6 +218,14 @@ struct sipdp_replaces {
 int sipdp_replaces_parse(struct sipdp_str s, struct sipdp_replaces *r);
 
 /**
+ * The first header @p name (case-insensitive, escapes allowed) among a
+ * URI's ?headers (RFC 3261 §19.1.1), unescaped into @p buf.
+ * @return its length in @p buf, -ENOENT (no such header), -EBADMSG (bad
+ *         escape), -ENOSPC (buf too small).
+ */
+int sipdp_uri_header_value(const struct sipdp_uri *uri, struct sipdp_str name, char *buf, uint32_t cap);
+
+/**
  * Find the Replaces header carried in a Refer-To URI's ?headers
  * (RFC 3891 §7, escaped), unescape it into @p buf and parse it.
  * The views in @p r point into @p buf.

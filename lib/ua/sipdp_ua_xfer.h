@@ -35,9 +35,28 @@
  *    drives the INVITE to the target, the NOTIFYs, and ends the original
  *    dialog on success (when the transferor has not done it within
  *    bye_wait_ms). One SIPDP_UA_XFER_EV_ENDED closes each REFER event.
+ *  - Transferee executing the transfer itself (a B2BUA relaying the REFER
+ *    to its other leg, or joining an attended transfer locally):
+ *    sipdp_ua_xfer_accept_external() answers 202 and NOTIFYs 100 but
+ *    sends no INVITE; the application reports each status with
+ *    sipdp_ua_xfer_notify(). The UA never ends the referring dialog on
+ *    such a transfer.
  *  - Target: SIPDP_UA_XFER_EV_REPLACES right before on_incoming for an
  *    INVITE whose Replaces matched; once that new dialog is confirmed the
  *    replaced one is ended (BYE, or CANCEL for an early dialog we sent).
+ *
+ * Replaces and whose tags are whose. A Replaces value always names a
+ * dialog as the UA that receives the INVITE with Replaces sees it (RFC
+ * 3891 §3): to-tag is that UA's local tag, from-tag its peer's. In an
+ * attended transfer (RFC 5589 §7) the transferor copies into the Refer-To
+ * the consultation dialog as the transfer target sees it, so the Replaces
+ * of a Refer-To received by a transferee names a dialog of the target, not
+ * of the transferee: sipdp_ua_xfer_refer() writes to-tag = the target's
+ * tag (our remote tag), from-tag = ours. When this UA is the target as
+ * well (a B2BUA holding both the referring and the replaced dialog),
+ * sipdp_ua_dialog_by_replaces() finds the dialog with to-tag = our local
+ * tag and from-tag = our remote tag, exactly as an incoming INVITE with
+ * that Replaces would be matched.
  */
 
 #include <stdbool.h>
@@ -88,6 +107,10 @@ struct sipdp_ua_xfer_event {
 				        else the dialog's application data */
 	struct sipdp_str target;   /**< REFER: Refer-To URI without its ?headers */
 	struct sipdp_str referred_by; /**< REFER: Referred-By value, may be empty */
+	struct sipdp_str replaces; /**< REFER, when has_replaces: the Replaces value of
+				        the Refer-To URI, unescaped ("call-id;to-tag=..;
+				        from-tag=.."), valid during the callback only;
+				        see sipdp_ua_dialog_by_replaces() */
 	const struct sipdp_msg *msg; /**< the message behind the event, or NULL */
 };
 
@@ -179,7 +202,62 @@ int sipdp_ua_xfer_accept(struct sipdp_ua *ua, sipdp_handle_t xfer, const struct 
  */
 int sipdp_ua_xfer_reject(struct sipdp_ua *ua, sipdp_handle_t xfer, uint16_t status, uint64_t now_us);
 
+/**
+ * Accept a REFER (SIPDP_UA_XFER_EV_REFER) without calling its target: 202
+ * Accepted (echoing Refer-Sub: false when honoured) and, unless Refer-Sub:
+ * false, NOTIFY 100 Trying. The application executes the transfer itself
+ * and reports its progress with sipdp_ua_xfer_notify(). The subscription
+ * still expires on its own timer (expires_s: a last NOTIFY with
+ * terminated;reason=timeout, then SIPDP_UA_XFER_EV_ENDED, UNKNOWN); with
+ * Refer-Sub: false the record is kept as long, so that a final can still
+ * be reported. Inside on_xfer or later, like sipdp_ua_xfer_accept().
+ * @return 0; -ENOENT (stale transfer or dialog); -EINVAL (already decided).
+ */
+int sipdp_ua_xfer_accept_external(struct sipdp_ua *ua, sipdp_handle_t xfer, uint64_t now_us);
+
+/**
+ * Report the progress of a transfer accepted with
+ * sipdp_ua_xfer_accept_external(): NOTIFY with message/sipfrag
+ * "SIP/2.0 <status> <reason>" (reason: the standard phrase).
+ *  - 100-199: provisional; the subscription stays active. A provisional
+ *    given while a NOTIFY is in flight waits for its answer, and is
+ *    superseded by a newer provisional or a final (one NOTIFY at a time).
+ *  - 200-699: final: Subscription-State: terminated;reason=noresource;
+ *    once that NOTIFY is answered (or fails) the record ends with
+ *    SIPDP_UA_XFER_EV_ENDED, SUCCESS for 2xx, FAILED otherwise, status
+ *    @p status. Counted in transfers_ok / transfers_failed.
+ * With Refer-Sub: false nothing is sent, but a final still ends the
+ * record (ENDED at once, inside this call). Unlike sipdp_ua_xfer_accept(),
+ * the UA does NOT end the referring dialog on success: the application
+ * decides. The record may end before the application's final: expiry,
+ * a failed NOTIFY, the end of the referring dialog (ENDED, UNKNOWN); then
+ * this returns -ENOENT. While the expiry's own terminating NOTIFY is in
+ * flight a provisional is dropped and a final only sets the result ENDED
+ * will report.
+ * @return 0; -ENOENT (stale transfer); -EINVAL (not accepted externally,
+ *         a final already given, @p status outside 100-699).
+ */
+int sipdp_ua_xfer_notify(struct sipdp_ua *ua, sipdp_handle_t xfer, uint16_t status, uint64_t now_us);
+
 /* -------------------------------------------------------- transfer target */
+
+/**
+ * Find a dialog of this UA by a Replaces value (RFC 3891 §6.1, unescaped),
+ * e.g. ev->replaces of a SIPDP_UA_XFER_EV_REFER: call-id, to-tag = OUR
+ * local tag, from-tag = our peer's tag, i.e. the dialog as the receiver of
+ * an INVITE with that Replaces sees it (RFC 3891 §3; see the file comment
+ * for why a Refer-To's Replaces has that orientation). The same rules as
+ * an incoming INVITE with Replaces apply; no counter is touched.
+ * Works whether or not transfer is enabled.
+ * @param dlg  out: the dialog.
+ * @return 0 with *dlg; -ENOENT (no such dialog, an ended one, a dialog
+ *         without remote tag, or an early dialog we did not originate:
+ *         where an INVITE would get 481); -EBUSY (a confirmed dialog and
+ *         ;early-only: where an INVITE would get 486); -EINVAL (value
+ *         unparsable, or a NULL argument).
+ */
+int sipdp_ua_dialog_by_replaces(const struct sipdp_ua *ua, struct sipdp_str replaces, sipdp_handle_t *dlg);
+
 
 /**
  * The dialog that @p dlg (an incoming INVITE with Replaces) replaces.

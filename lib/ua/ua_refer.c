@@ -237,6 +237,7 @@ ux_refer_in(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_eve
 	struct sipdp_cseq cs;
 	struct sipdp_replaces rep;
 	char tmp[256];
+	int tmp_len;
 	struct ux *x;
 	sipdp_handle_t self;
 	struct sipdp_ua_xfer_event e;
@@ -272,7 +273,11 @@ ux_refer_in(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_eve
 	x->req_tsx = ev->tsx;
 	if (refer_sub_false(m))
 		x->flags |= UXF_NOSUB; /* RFC 4488 §4: honoured */
-	if (uri.headers.len && sipdp_uri_header_replaces(&uri, tmp, sizeof(tmp), &rep) == 0)
+	/* The unescaped value stays in tmp for the event (valid during the
+	 * callback only: the record keeps the escaped Refer-To). */
+	tmp_len = uri.headers.len ? sipdp_uri_header_value(&uri, SIPDP_STR("Replaces"), tmp, sizeof(tmp))
+				  : -ENOENT;
+	if (tmp_len > 0 && sipdp_replaces_parse(sipdp_str_make(tmp, (size_t)tmp_len), &rep) == 0)
 		x->flags |= UXF_REPLACES;
 	/* Guard: a REFER nobody decides on is declined at 64*T1. */
 	x->expires_at = now_us + (uint64_t)ua->t1_ms * 64000u;
@@ -287,6 +292,7 @@ ux_refer_in(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_eve
 		.app = ua_sess(d)->app,
 		.target = bare_uri(sipdp_str_make(x->buf, x->tgt_len)),
 		.referred_by = sipdp_str_make(x->buf + x->tgt_len, x->rb_len),
+		.replaces = (x->flags & UXF_REPLACES) ? sipdp_str_make(tmp, (size_t)tmp_len) : SIPDP_STR_NULL,
 		.msg = m,
 	};
 	ua->xfer->cb(ua->user, &e);
@@ -347,6 +353,84 @@ sipdp_ua_xfer_reject(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, uin
 	return 0;
 }
 
+/* 202 to the REFER (RFC 3515 §2.4.2; RFC 4488 §4: Refer-Sub: false
+ * echoed), start the subscription's lifetime and NOTIFY 100 (§2.4.5).
+ * @return the record, NULL when it went meanwhile. */
+static struct ux *
+accept_refer(struct sipdp_ua *ua, struct ux *x, struct sipdp_dlg *d, uint16_t flags, uint64_t now_us)
+{
+	sipdp_handle_t h = x->self;
+
+	x->flags |= (uint16_t)(UXF_DECIDED | UXF_ACCEPTED | flags);
+	ua_respond_tsx(ua, x->req_tsx, d, 202,
+		       (x->flags & UXF_NOSUB) ? SIPDP_STR("Refer-Sub: false\r\n") : SIPDP_STR_NULL,
+		       SIPDP_STR_NULL, SIPDP_STR_NULL, true, now_us);
+	x = ux_get(ua, h);
+	if (x == NULL)
+		return NULL;
+	ua_mb_release(ua, &ua_side(ua, x->req_tsx)->mbuf);
+	x->req_tsx = SIPDP_HANDLE_INVALID;
+	x->expires_at = now_us + (uint64_t)ua->xfer->expires_s * 1000000u;
+	ux_timer_update(ua, x);
+	if (!(x->flags & UXF_NOSUB)) {
+		ux_sub_start(ua, x);
+		ux_notify(ua, x, 100, false, now_us);
+		x = ux_get(ua, h);
+	}
+	return x;
+}
+
+int
+sipdp_ua_xfer_accept_external(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us)
+{
+	struct sipdp_dlg *d = NULL;
+	int rc;
+	struct ux *x = undecided(ua, h, &d, &rc);
+
+	if (x == NULL)
+		return rc;
+	ua->now_us = now_us;
+	/* Whatever became of the record (a NOTIFY that could not be sent
+	 * ends it, ENDED reported), the REFER was accepted. */
+	(void)accept_refer(ua, x, d, UXF_EXTERNAL, now_us);
+	return 0;
+}
+
+int
+sipdp_ua_xfer_notify(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, uint64_t now_us)
+{
+	struct ux *x = ux_get(ua, h);
+
+	if (x == NULL || x->role != UX_TRANSFEREE)
+		return -ENOENT;
+	if (!(x->flags & UXF_EXTERNAL) || (x->flags & UXF_REPORTED) || status < 100 || status > 699)
+		return -EINVAL;
+	/* UXF_FINAL with reason 0 is a final the application gave; with
+	 * reason 1 it is the expiry's own terminating NOTIFY (ua_xfer_timer). */
+	if ((x->flags & UXF_FINAL) && x->reason == 0)
+		return -EINVAL;
+	ua->now_us = now_us;
+	if (status < 200) {
+		ux_notify(ua, x, status, false, now_us); /* nothing without a live subscription */
+		return 0;
+	}
+	if (status < 300) {
+		x->flags |= UXF_SUCCESS;
+		ua->xfer->st.transfers_ok++;
+	} else {
+		ua->xfer->st.transfers_failed++;
+	}
+	if ((x->flags & UXF_SUB) && !(x->flags & UXF_FINAL)) {
+		ux_notify(ua, x, status, true, now_us); /* ENDED once it is answered */
+		return 0;
+	}
+	x->final_status = status;
+	if (x->flags & UXF_FINAL)
+		return 0; /* the expiry's NOTIFY is under way and ends the record */
+	ux_finish(ua, x, now_us); /* Refer-Sub: false: nothing to send */
+	return 0;
+}
+
 int
 sipdp_ua_xfer_accept(struct sipdp_ua *ua, sipdp_handle_t h, const struct sipdp_ua_xfer_accept *a,
 		     uint64_t now_us, sipdp_handle_t *call)
@@ -369,25 +453,9 @@ sipdp_ua_xfer_accept(struct sipdp_ua *ua, sipdp_handle_t h, const struct sipdp_u
 	if (a == NULL)
 		a = &none;
 	ua->now_us = now_us;
-	x->flags |= UXF_DECIDED | UXF_ACCEPTED;
-	/* RFC 3515 §2.4.2 (RFC 4488 §4: with Refer-Sub: false echoed). */
-	ua_respond_tsx(ua, x->req_tsx, d, 202,
-		       (x->flags & UXF_NOSUB) ? SIPDP_STR("Refer-Sub: false\r\n") : SIPDP_STR_NULL,
-		       SIPDP_STR_NULL, SIPDP_STR_NULL, true, now_us);
-	x = ux_get(ua, h);
+	x = accept_refer(ua, x, d, 0, now_us);
 	if (x == NULL)
 		return -ENOENT;
-	ua_mb_release(ua, &ua_side(ua, x->req_tsx)->mbuf);
-	x->req_tsx = SIPDP_HANDLE_INVALID;
-	x->expires_at = now_us + (uint64_t)ua->xfer->expires_s * 1000000u;
-	ux_timer_update(ua, x);
-	if (!(x->flags & UXF_NOSUB)) {
-		ux_sub_start(ua, x);
-		ux_notify(ua, x, 100, false, now_us); /* RFC 3515 §2.4.5 */
-		x = ux_get(ua, h);
-		if (x == NULL)
-			return -ENOENT;
-	}
 	d = ua_get(ua, x->dlg);
 	if (d == NULL)
 		return -ENOENT;

@@ -179,7 +179,7 @@ ux_finish(struct sipdp_ua *ua, struct ux *x, uint64_t now_us)
 			return;
 	}
 	d = ua_get(ua, x->dlg);
-	if ((x->flags & UXF_SUCCESS) && d != NULL && !(x->flags & UXF_BYE_WAIT)) {
+	if ((x->flags & UXF_SUCCESS) && d != NULL && !(x->flags & (UXF_BYE_WAIT | UXF_EXTERNAL))) {
 		/* RFC 5589 §6: the transferor normally ends the dialog once the
 		 * NOTIFY says 2xx; if it does not, we do (no dialog is left
 		 * behind by a transfer). */

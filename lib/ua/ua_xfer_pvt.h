@@ -27,6 +27,8 @@ enum ux_role {
 #define UXF_REPLACES   0x0080u /* Refer-To carries Replaces */
 #define UXF_REPORTED   0x0100u /* transferee: ENDED delivered */
 #define UXF_FINAL_SENT 0x0200u /* transferee: the terminating NOTIFY went out */
+#define UXF_EXTERNAL   0x0400u /* transferee: accepted without INVITE, the application
+				  reports (sipdp_ua_xfer_notify) and owns the dialog */
 
 struct ux {
 	sipdp_handle_t self;

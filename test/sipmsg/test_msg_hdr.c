@@ -523,6 +523,12 @@ test_uri_header_replaces_from_refer_to(void)
 	CU_ASSERT_TRUE(str_is(r.call_id, "a"));
 	CU_ASSERT_TRUE(str_is(r.to_tag, "2"));
 	CU_ASSERT_TRUE(r.early_only);
+	/* the raw value, unescaped (what a REFER event hands out) */
+	CU_ASSERT_EQUAL(sipdp_uri_header_value(&u, SIPDP_STR("Replaces"), buf, sizeof(buf)), 32);
+	CU_ASSERT_EQUAL(memcmp(buf, "a;from-tag=1;to-tag=2;early-only", 32), 0);
+	CU_ASSERT_EQUAL(sipdp_uri_header_value(&u, SIPDP_STR("subject"), buf, sizeof(buf)), 1);
+	CU_ASSERT_EQUAL(sipdp_uri_header_value(&u, SIPDP_STR("Subjec"), buf, sizeof(buf)), -ENOENT);
+	CU_ASSERT_EQUAL(sipdp_uri_header_value(&u, SIPDP_STR("Replaces"), buf, 8), -ENOSPC);
 	guard_buf_free(&g);
 
 	CU_ASSERT_EQUAL_FATAL(sipdp_uri_parse(guard(&g, "sip:c@h?Subject=x", 0), &u), 0);
