@@ -587,6 +587,9 @@ b_answered(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh,
 	}
 	b->flags |= CALL_F_ANSWERED;
 	b->leg[CALL_LEG_B] = ev->dlg;
+	/* Nothing is pending on the B side any more: the other forks end
+	 * through the UA (BYE, or their own timers). */
+	b->b_head = SIPDP_HANDLE_INVALID;
 	call_stop_timer(c, &b->t_ring);
 	call_stop_timer(c, &b->t_answer);
 	if (b->cur_target < b->route->nb_targets)
@@ -765,6 +768,14 @@ leg_terminated(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, u
 	if (b->state == CALL_UP && (ev->reason == SIPDP_DLG_R_TIMEOUT ||
 	    ev->reason == SIPDP_DLG_R_TRANSPORT))
 		c->st.leg_died++;
+	if ((b->xfer_state == CALL_XFER_JOIN_OFFER || b->xfer_state == CALL_XFER_JOIN_ANSWER) &&
+	    leg != CALL_LEG_C) {
+		/* Our remaining leg went away mid-join: the other call gets its
+		 * leg back, the transferor hears the failure. */
+		call_join_fail(c, b, bh, 487, now_us);
+		if (call_bridge_get(c, call_word(bh, 0, 0), NULL) == NULL)
+			return;
+	}
 	if (b->xfer_state != CALL_XFER_NONE && b->leg[CALL_LEG_C] != SIPDP_HANDLE_INVALID) {
 		/* The remaining leg went away mid-transfer: the target goes
 		 * too (call_bridge_end below). */

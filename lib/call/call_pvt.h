@@ -28,6 +28,10 @@ enum call_xfer_state {
 	CALL_XFER_NONE = 0,
 	CALL_XFER_CALLING,   /* INVITE to the target sent (delayed offer) */
 	CALL_XFER_REOFFER,   /* target answered: re-INVITE to the remaining leg */
+	CALL_XFER_PASSING,   /* REFER relayed to the other leg (refer: pass) */
+	CALL_XFER_JOIN_OFFER,  /* attended, joined here: re-INVITE (no SDP) to the
+			          other call's remaining leg, for its offer */
+	CALL_XFER_JOIN_ANSWER, /* ... that offer re-INVITEd to our remaining leg */
 };
 
 /* Words carried in the UA's application word and req_ref:
@@ -98,6 +102,8 @@ struct call_bridge {
 	sipdp_handle_t pend_req; /* server request on pend_leg awaiting the answer */
 	sipdp_handle_t setup;   /* setup buffer, or invalid */
 	sipdp_handle_t xfer;    /* the UA's transfer record (transferee role) */
+	sipdp_handle_t join;    /* attended join: the other call's bridge */
+	uint8_t join_leg;       /* ... and the slot its remaining leg came from */
 	sipdp_timer_handle_t t_ring, t_answer, t_max;
 };
 
@@ -166,6 +172,8 @@ void call_relay_event(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_
 
 /* call_refer.c */
 bool call_refer_event(struct sipdp_call *c, const struct sipdp_ua_xfer_event *ev, uint64_t now_us);
+void call_join_fail(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, uint16_t status,
+		    uint64_t now_us);
 bool call_xfer_ua_event(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, unsigned leg,
 			const struct sipdp_ua_event *ev, uint64_t now_us);
 

@@ -102,6 +102,9 @@ struct sipdp_call_stats {
 	uint64_t max_duration_ends; /**< calls ended at max_duration_s */
 	uint64_t refers_terminated; /**< REFERs executed by sipdp */
 	uint64_t refers_rejected;   /**< REFERs refused (rule, no route, busy) */
+	uint64_t refers_passed;     /**< REFERs relayed to the other leg (refer: pass) */
+	uint64_t joins_local;       /**< attended transfers joined on this shard */
+	uint64_t refers_elsewhere_501; /**< Replaces naming a dialog not on this shard */
 	uint64_t transfers_ok;      /**< remaining leg bridged to the target */
 	uint64_t transfers_failed;  /**< target failed: the call stays as it was */
 	uint32_t bridges_live;      /**< gauge */

@@ -62,7 +62,10 @@ s_event(struct uah_ep *ep, const struct sipdp_ua_event *ev)
 {
 	(void)ep;
 	if (ev->type == SIPDP_UA_EV_INCOMING) {
-		CU_ASSERT_EQUAL(sipdp_call_bridge(call, ev, &route, net->now_us), 0);
+		/* Calls from B (the attended-transfer consultation) go to C. */
+		const struct sipdp_cfg_bridge *r = ev->src && ev->src->addr[0] == B ? &xroute : &route;
+
+		CU_ASSERT_EQUAL(sipdp_call_bridge(call, ev, r, net->now_us), 0);
 		return;
 	}
 	(void)sipdp_call_on_event(call, ev, net->now_us);
@@ -83,6 +86,8 @@ static struct {
 	uint8_t last_result;
 } xfer_seen[4];
 
+static bool accept_refer; /* endpoints accept a REFER (to C) instead of 603 */
+
 static void
 ep_xfer(void *user, const struct sipdp_ua_xfer_event *ev)
 {
@@ -94,6 +99,11 @@ ep_xfer(void *user, const struct sipdp_ua_xfer_event *ev)
 		xfer_seen[ep->id].last_result = ev->result;
 	} else if (ev->type == SIPDP_UA_XFER_EV_PROGRESS) {
 		xfer_seen[ep->id].progress++;
+	} else if (ev->type == SIPDP_UA_XFER_EV_REFER && accept_refer) {
+		struct sipdp_ua_xfer_accept a = { .dest = uah_dest(C), .has_dest = true,
+			.ctype = SIPDP_STR("application/sdp"), .body = SIPDP_STR(sdp_b) };
+
+		CU_ASSERT_EQUAL(sipdp_ua_xfer_accept(ep->ua, ev->xfer, &a, net->now_us, NULL), 0);
 	} else if (ev->type == SIPDP_UA_XFER_EV_REFER) {
 		(void)sipdp_ua_xfer_reject(ep->ua, ev->xfer, 603, net->now_us);
 	}
@@ -204,6 +214,7 @@ static void
 teardown(void)
 {
 	b_rel100 = false;
+	accept_refer = false;
 	/* SIPDP_TEST_TRACE=1 prints the traffic of each case (debugging). */
 	if (getenv("SIPDP_TEST_TRACE") != NULL)
 		uah_print(net);
@@ -977,6 +988,82 @@ test_session_timers_per_leg(void)
 	teardown();
 }
 
+/* refer: pass — B's REFER goes on to A as sipdp's own REFER; A's verdict
+ * comes back to B in NOTIFYs. */
+static void
+test_refer_passed_to_other_leg(void)
+{
+	sipdp_handle_t a;
+
+	setup();
+	route.refer = SIPDP_CFG_BRIDGE_REFER_PASS;
+	a = bridged();
+	net->ep[C].answer = UAH_ACCEPT_NOW;
+	accept_refer = true;
+	b_refers(false);
+	uah_run(net, net->now_us + 200 * UAH_MS);
+	CU_ASSERT_EQUAL(uah_count(net, S, "SIP/2.0 202"), 1);
+	CU_ASSERT_EQUAL(uah_count(net, S, "REFER sip:ua0"), 1);
+	/* A executed it: A called C itself, not through sipdp. */
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[C], SIPDP_UA_EV_INCOMING), 1);
+	CU_ASSERT_EQUAL(uah_count(net, S, "INVITE sip:carol"), 0);
+	CU_ASSERT_EQUAL(xfer_seen[B].done, 1);
+	CU_ASSERT_EQUAL(xfer_seen[B].last_result, SIPDP_UA_XFER_SUCCESS);
+	CU_ASSERT_EQUAL(sipdp_call_stats(call)->refers_passed, 1);
+	CU_ASSERT_EQUAL(sipdp_call_stats(call)->transfers_ok, 1);
+	/* A's UA ended its leg to sipdp after the transfer; sipdp ended B's. */
+	uah_run(net, net->now_us + 40 * UAH_SEC);
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[B], SIPDP_UA_EV_TERMINATED), 1);
+	(void)a;
+	(void)sipdp_ua_bye(net->ep[C].ua, net->ep[C].last_incoming, net->now_us);
+	assert_all_idle();
+	teardown();
+}
+
+/* Attended transfer, both calls bridged by S: A-S-B and B-S-C; B REFERs
+ * A's call with Replaces naming its call to C. S joins A and C itself:
+ * no INVITE leaves the box, C's offer reaches A, A's answer reaches C. */
+static void
+test_attended_joined_on_box(void)
+{
+	struct sipdp_ua_xfer_refer r = { .bye = SIPDP_UA_XFER_BYE_NEVER };
+	sipdp_handle_t b_call1, b_call2 = 0, x = 0;
+	uint32_t invites_before;
+
+	setup();
+	net->ep[A].answer_requests = true;
+	net->ep[C].answer_requests = true;
+	net->ep[C].answer = UAH_ACCEPT_NOW;
+	bridged();
+	b_call1 = net->ep[B].last_incoming;
+	CU_ASSERT_EQUAL(uah_invite(&net->ep[B], S, &b_call2), 0);
+	uah_run(net, net->now_us + 100 * UAH_MS);
+	CU_ASSERT_EQUAL_FATAL(uah_evcount(&net->ep[B], SIPDP_UA_EV_ANSWERED), 1);
+	CU_ASSERT_EQUAL(sipdp_call_count(call), 2);
+	invites_before = uah_count(net, S, "INVITE ");
+	r.consult = b_call2;
+	CU_ASSERT_EQUAL(sipdp_ua_xfer_refer(net->ep[B].ua, b_call1, &r, net->now_us, &x), 0);
+	uah_run(net, net->now_us + 200 * UAH_MS);
+	CU_ASSERT_EQUAL(uah_count(net, S, "SIP/2.0 202"), 1);
+	CU_ASSERT_EQUAL(sipdp_call_stats(call)->joins_local, 1);
+	/* Two re-INVITEs, no new INVITE: C without SDP, then A with C's offer. */
+	CU_ASSERT_EQUAL(uah_count(net, S, "INVITE ") - invites_before, 2);
+	CU_ASSERT(!has(uah_nth(net, S, "INVITE sip:ua3", 0), "m=audio"));
+	CU_ASSERT(has(uah_nth(net, S, "INVITE sip:ua0", 0), "m=audio"));
+	CU_ASSERT(has(uah_nth(net, S, "ACK sip:ua3", 1), "m=audio"));
+	CU_ASSERT_EQUAL(xfer_seen[B].done, 1);
+	CU_ASSERT_EQUAL(xfer_seen[B].last_result, SIPDP_UA_XFER_SUCCESS);
+	CU_ASSERT_EQUAL(sipdp_call_stats(call)->transfers_ok, 1);
+	/* B's two dialogs ended by sipdp; A-C is one bridge now. */
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[B], SIPDP_UA_EV_TERMINATED), 2);
+	CU_ASSERT_EQUAL(sipdp_call_count(call), 1);
+	CU_ASSERT_EQUAL(sipdp_ua_bye(net->ep[C].ua, net->ep[C].last_incoming, net->now_us), 0);
+	uah_run(net, net->now_us + 100 * UAH_MS);
+	CU_ASSERT_EQUAL(uah_evcount(&net->ep[A], SIPDP_UA_EV_TERMINATED), 1);
+	assert_all_idle();
+	teardown();
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "basic_call_bye_from_a_topology_hidden", test_basic_call_bye_from_a },
 	{ "bye_from_b_ends_a", test_bye_from_b },
@@ -1003,6 +1090,8 @@ static struct sipdp_test_case cases[] = {
 	{ "prack_per_leg_caller_without_100rel", test_prack_per_leg_caller_without_100rel },
 	{ "prack_off_rule_refuses_require_100rel_420", test_prack_off_rule_refuses_require_100rel },
 	{ "session_timers_refreshed_per_leg", test_session_timers_per_leg },
+	{ "refer_passed_to_other_leg_notify_carried_back", test_refer_passed_to_other_leg },
+	{ "attended_transfer_joined_on_box_no_invite_out", test_attended_joined_on_box },
 	{ NULL, NULL }
 };
 
