@@ -97,10 +97,10 @@ dump_map(FILE *out, const struct cfg_section *sec, const void *obj, int indent, 
 			dump_map(out, f->sub, v, indent + 2, false);
 			break;
 		case CFG_LIST: {
-			uint16_t n = *(const uint16_t *)cfg_cat(obj, f->count_off);
+			size_t n = cfg_list_count(f, obj);
 			if (f->sub == NULL) {
 				fprintf(out, "%s: [", f->key);
-				for (uint16_t k = 0; k < n; k++) {
+				for (size_t k = 0; k < n; k++) {
 					if (k)
 						fputs(", ", out);
 					f->type->dump(out, f, cfg_cat(v, k * f->size));
@@ -109,7 +109,7 @@ dump_map(FILE *out, const struct cfg_section *sec, const void *obj, int indent, 
 				break;
 			}
 			fprintf(out, "%s:\n", f->key);
-			for (uint16_t k = 0; k < n; k++) {
+			for (size_t k = 0; k < n; k++) {
 				const void *elem = cfg_cat(v, k * f->size);
 				if (!map_has_output(f->sub, elem))
 					fprintf(out, "%*s- {}\n", indent + 2, "");

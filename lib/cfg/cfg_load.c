@@ -180,6 +180,11 @@ cfg_apply_defaults(const struct cfg_section *sec, void *obj)
 
 		if (f->shape == CFG_MAP) {
 			cfg_apply_defaults(f->sub, dst);
+		} else if (f->shape == CFG_LIST) {
+			if (f->def_list != NULL) {
+				memcpy(dst, f->def_list, f->def_count * f->size);
+				cfg_list_set_count(f, obj, f->def_count);
+			}
 		} else if (f->shape == CFG_SCALAR) {
 			if (f->def_str != NULL)
 				snprintf(dst, f->size, "%s", f->def_str);
@@ -202,9 +207,10 @@ static void
 cfg_parse_list(struct cfg_ctx *ctx, const struct cfg_field *f, void *obj,
 	const yaml_node_t *seq)
 {
-	uint16_t *count = cfg_at(obj, f->count_off);
 	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
 
+	/* A list written replaces its default entries, even when empty. */
+	cfg_list_set_count(f, obj, 0);
 	if (n == 0 && (f->flags & CFG_F_REQUIRED))
 		cfg_err(ctx, seq, "must not be empty");
 	for (size_t i = 0; i < n; i++) {
@@ -229,7 +235,7 @@ cfg_parse_list(struct cfg_ctx *ctx, const struct cfg_field *f, void *obj,
 			ef.shape = CFG_SCALAR;
 			f->type->parse(ctx, &ef, item, elem);
 		}
-		*count = (uint16_t)(i + 1);
+		cfg_list_set_count(f, obj, i + 1);
 		cfg_path_pop(ctx, old);
 	}
 }

@@ -58,8 +58,15 @@ struct cfg_field {
 	const char *def_str;              /* strings */
 	const struct cfg_enum *en;        /* enums: NULL-terminated */
 	const struct cfg_section *sub;    /* map, or list of maps */
-	size_t count_off;                 /* list: uint16_t entry count */
+	size_t count_off;                 /* list: entry count */
+	uint8_t count_size;               /* list: sizeof the count, 1 or 2 */
 	size_t max_count;                 /* list: capacity */
+	/*
+	 * List with a default: absent means these entries, an empty list means
+	 * none (bridge.headers: the allow-list). NULL: absent means empty.
+	 */
+	const void *def_list;
+	size_t def_count;
 	size_t set_off;                   /* CFG_F_SETFLAG: bool */
 };
 
@@ -130,6 +137,26 @@ static inline const void *
 cfg_cat(const void *obj, size_t off)
 {
 	return (const char *)obj + off;
+}
+
+/* Entry count of list field @f in @obj (counts are uint8_t or uint16_t). */
+static inline size_t
+cfg_list_count(const struct cfg_field *f, const void *obj)
+{
+	const void *c = cfg_cat(obj, f->count_off);
+
+	return f->count_size == 1 ? *(const uint8_t *)c : *(const uint16_t *)c;
+}
+
+static inline void
+cfg_list_set_count(const struct cfg_field *f, void *obj, size_t n)
+{
+	void *c = cfg_at(obj, f->count_off);
+
+	if (f->count_size == 1)
+		*(uint8_t *)c = (uint8_t)n;
+	else
+		*(uint16_t *)c = (uint16_t)n;
 }
 
 #endif /* SIPDP_CFG_PVT_H */

@@ -849,13 +849,24 @@ static const struct cfg_type cfg_t_mac = { "a MAC address", t_mac_parse, t_mac_d
 #define F_LISTMAP(S, K, M, CNT, SEC, FL)                                       \
 	{ .key = K, .shape = CFG_LIST, .flags = (FL), .sub = &(SEC),            \
 	  .off = offsetof(struct S, M), .size = MSZ(S, M[0]),                   \
-	  .count_off = offsetof(struct S, CNT),                                 \
+	  .count_off = offsetof(struct S, CNT), .count_size = MSZ(S, CNT),      \
 	  .max_count = SIPDP_ARRAY_SIZE(((struct S *)0)->M) }
 #define F_LISTVAL(S, K, M, CNT, T, LO, HI, FL)                                 \
 	{ .key = K, .shape = CFG_LIST, .flags = (FL), .type = &(T),             \
 	  .off = offsetof(struct S, M), .size = MSZ(S, M[0]),                   \
-	  .count_off = offsetof(struct S, CNT), .min = (LO), .max = (HI),       \
+	  .count_off = offsetof(struct S, CNT), .count_size = MSZ(S, CNT),      \
+	  .min = (LO), .max = (HI),                                             \
 	  .max_count = SIPDP_ARRAY_SIZE(((struct S *)0)->M) }
+/* A list of scalars whose absence means the entries of array DEF. */
+#define F_LISTDEF(S, K, M, CNT, T, LO, HI, DEF)                                \
+	{ .key = K, .shape = CFG_LIST, .type = &(T),                            \
+	  .off = offsetof(struct S, M), .size = MSZ(S, M[0]),                   \
+	  .count_off = offsetof(struct S, CNT), .count_size = MSZ(S, CNT),      \
+	  .min = (LO), .max = (HI),                                             \
+	  .max_count = SIPDP_ARRAY_SIZE(((struct S *)0)->M),                    \
+	  .def_list = (DEF),                                                    \
+	  .def_count = SIPDP_ARRAY_SIZE(DEF) +                                  \
+		0 * sizeof(char[sizeof((DEF)[0]) == MSZ(S, M[0]) ? 1 : -1]) }
 #define SECTION(V, NAME, TABLE, CHECK)                                         \
 	static const struct cfg_section V = { NAME, TABLE, SIPDP_ARRAY_SIZE(TABLE), CHECK }
 
@@ -1030,6 +1041,314 @@ static const struct cfg_field transfer_fields[] = {
 };
 SECTION(transfer_sec, "transfer", transfer_fields, NULL);
 
+/* ---- bridge (B2BUA) ---------------------------------------------------- */
+
+static const char *const target_vars[] = { "ruri_user", "ruri_host", "from_user" };
+#define TARGET_VARS_LIST "${ruri_user}, ${ruri_host}, ${from_user}"
+
+/* Every ${...} in s[0..len) names one of target_vars. */
+static int
+target_vars_check(const char *s, size_t len, char *why, size_t whylen)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (s[i] != '$' || s[i + 1] != '{')
+			continue;
+		const char *name = s + i + 2;
+		const char *close = memchr(name, '}', len - i - 2);
+		if (close == NULL) {
+			snprintf(why, whylen, "'${' without '}' (variables: %s)", TARGET_VARS_LIST);
+			return -1;
+		}
+		size_t nl = (size_t)(close - name);
+		bool known = false;
+		for (size_t k = 0; k < SIPDP_ARRAY_SIZE(target_vars); k++)
+			known |= strlen(target_vars[k]) == nl && memcmp(target_vars[k], name, nl) == 0;
+		if (!known) {
+			snprintf(why, whylen, "unknown variable '${%.*s}' (allowed: %s)",
+				(int)SIPDP_MIN(nl, 32), name, TARGET_VARS_LIST);
+			return -1;
+		}
+		i = (size_t)(close - s);
+	}
+	return 0;
+}
+
+static bool
+ip_unicast(const struct sipdp_cfg_ip *ip)
+{
+	static const uint8_t zero[16];
+
+	if (ip->family == SIPDP_CFG_IPV4)
+		return memcmp(ip->addr, zero, 4) != 0 && (ip->addr[0] & 0xf0) != 0xe0 &&
+			memcmp(ip->addr, "\xff\xff\xff\xff", 4) != 0;
+	return memcmp(ip->addr, zero, 16) != 0 && ip->addr[0] != 0xff;
+}
+
+/*
+ * Resolve a target URI template into where it is sent. The host (and port)
+ * must be literal: the data path has no resolver, and a variable there
+ * would let a caller pick where sipdp connects. sips: means TLS (RFC 3261
+ * §19.1); RFC 5630 §3.1.3 makes sips with transport=tcp TLS too, and
+ * transport=udp contradicts it.
+ */
+static int
+target_uri_parse(const char *uri, struct sipdp_cfg_target *t, char *why, size_t whylen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	struct sipdp_cfg_ip ip = { 0 };
+	const char *p;
+	bool sips = false;
+	int tp = -1;
+	unsigned long port = 0;
+
+	if (strncasecmp(uri, "sip:", 4) == 0) {
+		p = uri + 4;
+	} else if (strncasecmp(uri, "sips:", 5) == 0) {
+		p = uri + 5;
+		sips = true;
+	} else {
+		snprintf(why, whylen, "'%.40s' is not a sip: or sips: URI", uri);
+		return -1;
+	}
+	const char *bad = strpbrk(uri, "<>\"");
+	if (bad != NULL) {
+		snprintf(why, whylen, "'%c' is not allowed in a target URI", *bad);
+		return -1;
+	}
+	const char *q = strchr(p, '?');
+	if (q != NULL) {
+		snprintf(why, whylen, "URI headers ('?...') are not allowed in a target URI");
+		return -1;
+	}
+	const char *at = strchr(p, '@');
+	if (at != NULL) {
+		if (at == p) {
+			snprintf(why, whylen, "empty user part before '@'");
+			return -1;
+		}
+		if (target_vars_check(p, (size_t)(at - p), why, whylen) != 0)
+			return -1;
+		p = at + 1;
+	}
+
+	/* host: an IPv4 literal or a bracketed IPv6 one (RFC 3261 §25.1) */
+	size_t hl;
+	int af;
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+		if (close == NULL) {
+			snprintf(why, whylen, "'[' without ']' in the host");
+			return -1;
+		}
+		hl = (size_t)(close - p - 1);
+		if (hl >= sizeof(host)) {
+			snprintf(why, whylen, "'%.*s' is not an IPv6 address", (int)SIPDP_MIN(hl, 40),
+				p + 1);
+			return -1;
+		}
+		memcpy(host, p + 1, hl);
+		host[hl] = '\0';
+		af = AF_INET6;
+		p = close + 1;
+	} else {
+		hl = strcspn(p, ":;");
+		if (hl == 0) {
+			snprintf(why, whylen, "no host part");
+			return -1;
+		}
+		snprintf(host, sizeof(host), "%.*s", (int)hl, p);
+		af = AF_INET;
+		/* Say what is wrong with a bare IPv6 address rather than "not a literal". */
+		size_t all = strcspn(p, ";");
+		char v6[INET6_ADDRSTRLEN];
+		uint8_t tmp[16];
+		if (hl < all && all < sizeof(v6)) {
+			snprintf(v6, sizeof(v6), "%.*s", (int)all, p);
+			if (inet_pton(AF_INET6, v6, tmp) == 1) {
+				snprintf(why, whylen, "an IPv6 host needs brackets: [%s]", v6);
+				return -1;
+			}
+		}
+		p += hl;
+	}
+	if (inet_pton(af, host, ip.addr) != 1) {
+		if (af == AF_INET6)
+			snprintf(why, whylen, "'[%.40s]' is not an IPv6 address", host);
+		else
+			snprintf(why, whylen, "host '%.40s' must be an IP literal (DNS is not used)",
+				host);
+		return -1;
+	}
+	ip.family = af == AF_INET ? SIPDP_CFG_IPV4 : SIPDP_CFG_IPV6;
+	ip.prefix = af == AF_INET ? 32 : 128;
+	if (!ip_unicast(&ip)) {
+		snprintf(why, whylen, "host '%.40s' is not a unicast address", host);
+		return -1;
+	}
+
+	if (*p == ':') {
+		size_t nd = strspn(p + 1, "0123456789");
+		if (nd == 0 || nd > 5 || p[1] == '0' || (p[1 + nd] != '\0' && p[1 + nd] != ';') ||
+		    (port = strtoul(p + 1, NULL, 10)) > 65535) {
+			snprintf(why, whylen, "bad port '%.*s' (1..65535, no variable)",
+				(int)SIPDP_MIN(strcspn(p + 1, ";"), 20), p + 1);
+			return -1;
+		}
+		p += 1 + nd;
+	}
+
+	/* uri-parameters: ;name[=value], any but transport passed on as written */
+	while (*p == ';') {
+		const char *name = p + 1;
+		size_t len = strcspn(name, ";");
+		size_t nl = strcspn(name, ";=");
+		if (nl == 0) {
+			snprintf(why, whylen, "empty URI parameter");
+			return -1;
+		}
+		if (target_vars_check(name, len, why, whylen) != 0)
+			return -1;
+		if (nl == 9 && strncasecmp(name, "transport", 9) == 0) {
+			static const char *const tps[] = { "udp", "tcp", "tls" };
+			const char *v = name + nl + (name[nl] == '=');
+			size_t vl = len - (size_t)(v - name);
+			if (tp >= 0) {
+				snprintf(why, whylen, "transport given twice");
+				return -1;
+			}
+			for (int k = 0; k < 3 && tp < 0; k++)
+				if (vl == 3 && strncasecmp(v, tps[k], 3) == 0)
+					tp = k;
+			if (tp < 0) {
+				snprintf(why, whylen, "transport '%.*s' is not udp, tcp or tls",
+					(int)SIPDP_MIN(vl, 20), v);
+				return -1;
+			}
+		}
+		p = name + len;
+	}
+	if (*p != '\0') {
+		snprintf(why, whylen, "unexpected '%.20s' after the host", p);
+		return -1;
+	}
+
+	uint8_t transport = tp == 1 ? SIPDP_CFG_TP_TCP : tp == 2 ? SIPDP_CFG_TP_TLS :
+		SIPDP_CFG_TP_UDP;
+	if (sips) {
+		if (tp == 0) {
+			snprintf(why, whylen, "sips: needs TLS, transport=udp contradicts it");
+			return -1;
+		}
+		transport = SIPDP_CFG_TP_TLS;
+	}
+	t->addr = ip;
+	t->transport = transport;
+	t->port = port ? (uint16_t)port : transport == SIPDP_CFG_TP_TLS ? 5061 : 5060;
+	return 0;
+}
+
+static int
+t_turi_parse(struct cfg_ctx *ctx, const struct cfg_field *f, const yaml_node_t *n,
+	void *dst)
+{
+	return str_parse_class(ctx, f, n, dst, STR_WORD, "a SIP URI");
+}
+
+/* Checked as a whole, and resolved, by check_target. */
+static const struct cfg_type cfg_t_turi = { "a SIP URI", t_turi_parse, t_str_dump,
+	t_str_is_set };
+
+static int
+t_hname_parse(struct cfg_ctx *ctx, const struct cfg_field *f, const yaml_node_t *n,
+	void *dst)
+{
+	return str_parse_class(ctx, f, n, dst, STR_TOKEN, "a header name");
+}
+
+/* RFC 3261 §25.1: header-name = token. */
+static const struct cfg_type cfg_t_hname = { "a header name", t_hname_parse, t_str_dump,
+	t_str_is_set };
+
+static void
+check_target(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
+	const yaml_node_t *map, const yaml_node_t *const *seen)
+{
+	struct sipdp_cfg_target *t = obj;
+	char why[SIPDP_CFG_MSG_LEN];
+
+	if (t->uri[0] == '\0' || !field_ok(ctx, sec, "uri"))
+		return;
+	if (target_uri_parse(t->uri, t, why, sizeof(why)) != 0)
+		CHECK_ERR(ctx, sec, seen, map, "uri", "%s", why);
+}
+
+static const struct cfg_field target_fields[] = {
+	F_VAL(sipdp_cfg_target, "uri", uri, cfg_t_turi, CFG_F_REQUIRED),
+	F_UINT(sipdp_cfg_target, "priority", priority, 1, 1000, 1, 0),
+	F_UINT(sipdp_cfg_target, "weight", weight, 1, 1000, 1, 0),
+};
+SECTION(target_sec, "target", target_fields, check_target);
+
+static const struct cfg_enum en_bridge_refer[] = {
+	{ "terminate", SIPDP_CFG_BRIDGE_REFER_TERMINATE },
+	{ "pass", SIPDP_CFG_BRIDGE_REFER_PASS },
+	{ "reject", SIPDP_CFG_BRIDGE_REFER_REJECT },
+	{ NULL, 0 },
+};
+
+/* 503 is always a failover code (RFC 3261 §21.5.4: try another server). */
+static const uint16_t def_failover_codes[] = { 408, 480, 500, 502, 504 };
+
+/*
+ * What crosses the bridge by default: identity (RFC 3325), privacy
+ * (RFC 3323), redirection history (RFC 5806, RFC 7044), user-to-user data
+ * (RFC 7433) and why a call ended (RFC 3326). Nothing that makes a dialog.
+ */
+static const char def_bridge_headers[][SIPDP_CFG_NAME_LEN] = {
+	"P-Asserted-Identity", "Privacy", "Diversion", "History-Info", "User-to-User",
+	"Reason",
+};
+
+static void
+check_bridge(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
+	const yaml_node_t *map, const yaml_node_t *const *seen)
+{
+	const struct sipdp_cfg_bridge *b = obj;
+
+	if (!field_ok(ctx, sec, "ring_timeout_ms") || !field_ok(ctx, sec, "answer_timeout_ms") ||
+	    b->answer_timeout_ms >= b->ring_timeout_ms)
+		return;
+	if (seen_of(sec, seen, "answer_timeout_ms") != NULL)
+		CHECK_ERR(ctx, sec, seen, map, "answer_timeout_ms",
+			"answer_timeout_ms (%u) is below ring_timeout_ms (%u)",
+			b->answer_timeout_ms, b->ring_timeout_ms);
+	else
+		CHECK_ERR(ctx, sec, seen, map, "ring_timeout_ms",
+			"ring_timeout_ms (%u) is above answer_timeout_ms (%u, its default)",
+			b->ring_timeout_ms, b->answer_timeout_ms);
+}
+
+static const struct cfg_field bridge_fields[] = {
+	F_LISTMAP(sipdp_cfg_bridge, "targets", targets, nb_targets, target_sec, CFG_F_REQUIRED),
+	F_UINT(sipdp_cfg_bridge, "ring_timeout_ms", ring_timeout_ms, 100, 600000, 4000, 0),
+	F_UINT(sipdp_cfg_bridge, "answer_timeout_ms", answer_timeout_ms, 100, 3600000, 90000, 0),
+	F_LISTDEF(sipdp_cfg_bridge, "failover_codes", failover_codes, nb_failover_codes,
+		cfg_t_uint, 300, 699, def_failover_codes),
+	F_BOOL(sipdp_cfg_bridge, "follow_redirects", follow_redirects, false),
+	F_UINT(sipdp_cfg_bridge, "down_after", down_after, 1, 1000, 3, 0),
+	F_UINT(sipdp_cfg_bridge, "down_for_s", down_for_s, 1, 86400, 30, 0),
+	F_UINT(sipdp_cfg_bridge, "probe_interval_s", probe_interval_s, 1, 3600, 5, 0),
+	F_UINT(sipdp_cfg_bridge, "max_duration_s", max_duration_s, 0, 604800, 0, 0),
+	F_ENUM(sipdp_cfg_bridge, "refer", refer, en_bridge_refer,
+		SIPDP_CFG_BRIDGE_REFER_TERMINATE, 0),
+	F_LISTDEF(sipdp_cfg_bridge, "headers", headers, nb_headers, cfg_t_hname, 0, 0,
+		def_bridge_headers),
+	F_ENUM(sipdp_cfg_bridge, "prack", prack, en_prack, SIPDP_CFG_PRACK_SUPPORTED, 0),
+	F_MAPSET(sipdp_cfg_bridge, "session_timer", session_timer, session_timer_sec,
+		session_timer.enabled),
+};
+SECTION(bridge_sec, "bridge", bridge_fields, check_bridge);
+
 static void
 check_match(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
 	const yaml_node_t *map, const yaml_node_t *const *seen)
@@ -1057,9 +1376,10 @@ static void
 check_rule(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
 	const yaml_node_t *map, const yaml_node_t *const *seen)
 {
-	static const char *const actions[] = { "answer", "reject", "redirect", "drop" };
+	static const char *const actions[] = { "answer", "reject", "redirect", "drop",
+		"bridge" };
 	static const uint8_t codes[] = { SIPDP_CFG_ACTION_ANSWER, SIPDP_CFG_ACTION_REJECT,
-		SIPDP_CFG_ACTION_REDIRECT, SIPDP_CFG_ACTION_DROP };
+		SIPDP_CFG_ACTION_REDIRECT, SIPDP_CFG_ACTION_DROP, SIPDP_CFG_ACTION_BRIDGE };
 	struct sipdp_cfg_rule *r = obj;
 	const char *first = NULL;
 
@@ -1077,8 +1397,13 @@ check_rule(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
 	}
 	if (first == NULL)
 		cfg_err(ctx, map, "rule has no action: add one of answer, reject, "
-			"redirect, drop");
-	if (r->has_transfer && first != NULL && r->action != SIPDP_CFG_ACTION_ANSWER)
+			"redirect, drop, bridge");
+	/* A bridged call's REFERs follow bridge.refer; transfer is sipdp's own UAS. */
+	if (r->has_transfer && first != NULL && r->action == SIPDP_CFG_ACTION_BRIDGE)
+		CHECK_ERR(ctx, sec, seen, map, "transfer",
+			"transfer applies to answered calls only, not to bridge "
+			"(use bridge.refer)");
+	else if (r->has_transfer && first != NULL && r->action != SIPDP_CFG_ACTION_ANSWER)
 		CHECK_ERR(ctx, sec, seen, map, "transfer",
 			"transfer applies to answered calls only, not to %s", first);
 }
@@ -1091,6 +1416,7 @@ static const struct cfg_field rule_fields[] = {
 	F_MAPSET(sipdp_cfg_rule, "redirect", redirect, redirect_sec, has_redirect),
 	F_VAL(sipdp_cfg_rule, "drop", drop, cfg_t_true, 0),
 	F_MAPSET(sipdp_cfg_rule, "transfer", transfer, transfer_sec, has_transfer),
+	F_MAPSET(sipdp_cfg_rule, "bridge", bridge, bridge_sec, has_bridge),
 };
 SECTION(rule_sec, "rule", rule_fields, check_rule);
 
@@ -1366,11 +1692,77 @@ SECTION(log_sec, "log", log_fields, NULL);
 
 /* ---- root ------------------------------------------------------------- */
 
+/* Our SIP port for @transport, 0 when we do not listen on it. */
+static uint16_t
+own_sip_port(const struct sipdp_cfg *c, uint8_t transport)
+{
+	switch (transport) {
+	case SIPDP_CFG_TP_TCP: return c->sip.tcp_port;
+	case SIPDP_CFG_TP_TLS: return c->sip.tls_port;
+	default: return c->sip.udp_port;
+	}
+}
+
+/*
+ * A target at one of our own addresses and SIP ports would send each call
+ * back into the same rule, which bridges it again until the tables fill:
+ * refused here, where ports and sip are both known. Then the targets are
+ * sorted, last, so that errors above name each target by the index the
+ * operator wrote.
+ */
+static void
+check_bridge_targets(struct cfg_ctx *ctx, struct sipdp_cfg *c, const yaml_node_t *np)
+{
+	static const char *const tp_name[] = { "udp", "tcp", "tls" };
+
+	for (uint16_t i = 0; i < c->nb_rules; i++) {
+		struct sipdp_cfg_bridge *b = &c->rules[i].bridge;
+		const yaml_node_t *nb = cfg_map_get(ctx, cfg_seq_item(ctx, np, i), "bridge");
+		const yaml_node_t *nt = cfg_map_get(ctx, nb, "targets");
+
+		if (!c->rules[i].has_bridge)
+			continue;
+		for (uint8_t j = 0; j < b->nb_targets; j++) {
+			const struct sipdp_cfg_target *t = &b->targets[j];
+			uint16_t own = own_sip_port(c, t->transport);
+			int port = -1;
+
+			if (t->addr.family == 0 || own == 0 || t->port != own)
+				continue; /* unresolved (already reported) or not our port */
+			for (uint16_t k = 0; k < c->nb_ports && port < 0; k++)
+				if (ip_eq(&t->addr, &c->ports[k].ipv4) ||
+				    ip_eq(&t->addr, &c->ports[k].ipv6))
+					port = k;
+			if (port < 0)
+				continue;
+			size_t old = cfg_path_push(ctx, "policy");
+			cfg_path_push_index(ctx, i);
+			cfg_path_push(ctx, "bridge.targets");
+			cfg_path_push_index(ctx, j);
+			const yaml_node_t *nu = cfg_map_get(ctx, cfg_seq_item(ctx, nt, j), "uri");
+			cfg_err_at(ctx, nu, "uri", "target points back at sipdp itself (loop): "
+				"ports[%d] address, sip.%s_port %u", port, tp_name[t->transport],
+				own);
+			cfg_path_pop(ctx, old);
+		}
+		/* Stable insertion sort: equal priorities keep the written order. */
+		for (uint8_t j = 1; j < b->nb_targets; j++) {
+			struct sipdp_cfg_target tmp = b->targets[j];
+			uint8_t k = j;
+			while (k > 0 && b->targets[k - 1].priority > tmp.priority) {
+				b->targets[k] = b->targets[k - 1];
+				k--;
+			}
+			b->targets[k] = tmp;
+		}
+	}
+}
+
 static void
 check_root(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
 	const yaml_node_t *map, const yaml_node_t *const *seen)
 {
-	const struct sipdp_cfg *c = obj;
+	struct sipdp_cfg *c = obj;
 	const yaml_node_t *np = seen_of(sec, seen, "ports");
 	const yaml_node_t *ns = seen_of(sec, seen, "sip");
 
@@ -1410,6 +1802,7 @@ check_root(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
 			cfg_path_pop(ctx, old);
 		}
 	}
+	check_bridge_targets(ctx, c, seen_of(sec, seen, "policy"));
 }
 
 static const struct cfg_field root_fields[] = {
@@ -1434,8 +1827,8 @@ cfg_field_is_set(const struct cfg_field *f, const void *obj)
 {
 	if (f->flags & CFG_F_SETFLAG)
 		return *(const bool *)cfg_cat(obj, f->set_off);
-	if (f->shape == CFG_LIST)
-		return *(const uint16_t *)cfg_cat(obj, f->count_off) != 0;
+	if (f->shape == CFG_LIST) /* a list with a default is shown even empty */
+		return f->def_list != NULL || cfg_list_count(f, obj) != 0;
 	if (f->shape == CFG_MAP)
 		return true;
 	return f->type->is_set == NULL || f->type->is_set(f, cfg_cat(obj, f->off));

@@ -22,10 +22,19 @@
  *  - every prefix of a valid file loads or fails with located errors
  *  - every .yaml example in drivers-config/ loads
  *  - docs/configuration.md documents exactly the keys of the schema
+ *  - bridge (B2BUA): every key loads as written or gets its default (an
+ *    empty headers/failover_codes list is not an absent one); target URIs
+ *    resolve to address, port and transport (sips: and ;transport=, RFC 5630
+ *    §3.1.3) and sort by priority, stably; each bad target (host name,
+ *    variable in the host, unknown variable, bare IPv6, loop to our own
+ *    address and SIP port), range, answer < ring timeout, too many
+ *    entries, bad refer, bridge with transfer or a second action is
+ *    reported at its line and column, also by --check
  */
 #include <dirent.h>
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sipdp_base.h"
 #include "sipdp_cfg.h"
@@ -98,6 +107,17 @@ ip_is(const struct sipdp_cfg_ip *ip, uint8_t family, const char *bytes, size_t n
 	uint8_t prefix)
 {
 	return ip->family == family && ip->prefix == prefix && memcmp(ip->addr, bytes, n) == 0;
+}
+
+/* A bridge target resolved from @uri to @addr (full prefix), @port, @transport. */
+static bool
+target_is(const struct sipdp_cfg_target *t, const char *uri, uint8_t family, const char *addr,
+	uint16_t port, uint8_t transport)
+{
+	size_t n = family == SIPDP_CFG_IPV4 ? 4 : 16;
+
+	return strcmp(t->uri, uri) == 0 && ip_is(&t->addr, family, addr, n, (uint8_t)(n * 8)) &&
+		t->port == port && t->transport == transport;
 }
 
 static void
@@ -652,7 +672,7 @@ test_full_file_loads_every_section(void)
 	CU_ASSERT_EQUAL(c->log.component[SIPDP_CFG_LOG_TSX], SIPDP_CFG_LOG_DEBUG);
 	CU_ASSERT_EQUAL(c->log.component[SIPDP_CFG_LOG_DP], SIPDP_CFG_LOG_ERR);
 	CU_ASSERT_EQUAL(c->log.component[SIPDP_CFG_LOG_UA], SIPDP_CFG_LOG_INHERIT);
-	CU_ASSERT_EQUAL_FATAL(c->nb_rules, 5);
+	CU_ASSERT_EQUAL_FATAL(c->nb_rules, 6);
 	CU_ASSERT_EQUAL(c->rules[0].action, SIPDP_CFG_ACTION_DROP);
 	CU_ASSERT_TRUE(ip_is(&c->rules[0].match.source, SIPDP_CFG_IPV4, "\xc0\0\x02\x80", 4, 25));
 	CU_ASSERT_EQUAL(c->rules[1].action, SIPDP_CFG_ACTION_REJECT);
@@ -680,8 +700,22 @@ test_full_file_loads_every_section(void)
 	CU_ASSERT_EQUAL(ivr->transfer.auto_transfer.mode, SIPDP_CFG_XFER_ATTENDED);
 	CU_ASSERT_STRING_EQUAL(ivr->transfer.auto_transfer.to,
 		"sips:2000@198.51.100.30;transport=tcp");
-	CU_ASSERT_EQUAL(c->rules[4].action, SIPDP_CFG_ACTION_ANSWER);
-	CU_ASSERT_STRING_EQUAL(c->rules[4].name, "");
+	const struct sipdp_cfg_bridge *br = &c->rules[4].bridge;
+	CU_ASSERT_EQUAL(c->rules[4].action, SIPDP_CFG_ACTION_BRIDGE);
+	CU_ASSERT_EQUAL_FATAL(br->nb_targets, 2);
+	/* sorted by priority: the sips: target (priority 1) first */
+	CU_ASSERT_TRUE(target_is(&br->targets[0], "sips:${ruri_user}@[2001:db8:2::20];user=phone",
+		SIPDP_CFG_IPV6, "\x20\x01\x0d\xb8\0\x02\0\0\0\0\0\0\0\0\0\x20", 5061,
+		SIPDP_CFG_TP_TLS));
+	CU_ASSERT_TRUE(target_is(&br->targets[1],
+		"sip:${ruri_user}@198.51.100.20:5060;transport=tcp", SIPDP_CFG_IPV4,
+		"\xc6\x33\x64\x14", 5060, SIPDP_CFG_TP_TCP));
+	CU_ASSERT_EQUAL(br->nb_failover_codes, 4);
+	CU_ASSERT_EQUAL(br->refer, SIPDP_CFG_BRIDGE_REFER_PASS);
+	CU_ASSERT_EQUAL(br->nb_headers, 3);
+	CU_ASSERT_EQUAL(br->session_timer.refresher, SIPDP_CFG_REFRESHER_UAC);
+	CU_ASSERT_EQUAL(c->rules[5].action, SIPDP_CFG_ACTION_ANSWER);
+	CU_ASSERT_STRING_EQUAL(c->rules[5].name, "");
 	CU_ASSERT_TRUE(c->calls.enabled);
 	CU_ASSERT_EQUAL(c->calls.rate, 200);
 	CU_ASSERT_EQUAL(c->calls.total, 100000);
@@ -715,6 +749,363 @@ check_round_trip(struct sipdp_cfg *c)
 	}
 	free(out);
 	sipdp_cfg_free(back);
+}
+
+/* ---- bridge (B2BUA) ----------------------------------------------------- */
+
+/* Load @yaml, expect failure with exactly one error, at @line:@col. */
+static void
+expect_error_at(const char *yaml, uint32_t line, uint32_t col, const char *key,
+	const char *msg)
+{
+	struct sipdp_cfg *cfg = (struct sipdp_cfg *)1;
+
+	CU_ASSERT_EQUAL(load(yaml, &cfg), -EINVAL);
+	CU_ASSERT_PTR_NULL(cfg);
+	CU_ASSERT_EQUAL(errs.count, 1);
+	if (errs.count != 1 || errs.e[0].line != line || errs.e[0].col != col ||
+	    strcmp(errs.e[0].key, key) != 0 || strstr(errs.e[0].msg, msg) == NULL) {
+		fprintf(stderr, "\nexpected %u:%u key '%s' msg '%s'; got:\n", line, col, key, msg);
+		sipdp_cfg_errors_print(stderr, &errs, "test");
+		CU_FAIL("error not where expected");
+	}
+}
+
+static void
+test_bridge_rule_loads_every_field(void)
+{
+	struct sipdp_cfg *c = NULL;
+	const char *y = BASE
+		"policy:\n"
+		"  - name: to-core\n"
+		"    match: { ruri_user_prefix: \"+1\" }\n"
+		"    bridge:\n"
+		"      targets:\n"
+		"        - uri: \"sip:${ruri_user}@198.51.100.20:5070;transport=tcp\"\n"
+		"          priority: 1\n"
+		"          weight: 50\n"
+		"        - uri: \"sip:${ruri_user}@[2001:db8::20]\"\n"
+		"          priority: 2\n"
+		"          weight: 1000\n"
+		"      ring_timeout_ms: 3000\n"
+		"      answer_timeout_ms: 60000\n"
+		"      failover_codes: [408, 503, 600]\n"
+		"      follow_redirects: true\n"
+		"      down_after: 5\n"
+		"      down_for_s: 60\n"
+		"      probe_interval_s: 10\n"
+		"      max_duration_s: 7200\n"
+		"      refer: pass\n"
+		"      headers: [P-Asserted-Identity, X-Account]\n"
+		"      prack: required\n"
+		"      session_timer: { expires: 1200, min_se: 120, refresher: uas }\n";
+
+	CU_ASSERT_EQUAL_FATAL(load(y, &c), 0);
+	CU_ASSERT_EQUAL_FATAL(c->nb_rules, 1);
+	const struct sipdp_cfg_rule *r = &c->rules[0];
+	CU_ASSERT_EQUAL(r->action, SIPDP_CFG_ACTION_BRIDGE);
+	CU_ASSERT_STRING_EQUAL(sipdp_cfg_action_str(r->action), "bridge");
+	CU_ASSERT_TRUE(r->has_bridge);
+	CU_ASSERT_FALSE(r->has_answer || r->has_reject || r->has_redirect || r->drop ||
+		r->has_transfer);
+	const struct sipdp_cfg_bridge *b = &r->bridge;
+	CU_ASSERT_EQUAL_FATAL(b->nb_targets, 2);
+	CU_ASSERT_TRUE(target_is(&b->targets[0],
+		"sip:${ruri_user}@198.51.100.20:5070;transport=tcp", SIPDP_CFG_IPV4,
+		"\xc6\x33\x64\x14", 5070, SIPDP_CFG_TP_TCP));
+	CU_ASSERT_EQUAL(b->targets[0].priority, 1);
+	CU_ASSERT_EQUAL(b->targets[0].weight, 50);
+	CU_ASSERT_TRUE(target_is(&b->targets[1], "sip:${ruri_user}@[2001:db8::20]",
+		SIPDP_CFG_IPV6, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x20", 5060,
+		SIPDP_CFG_TP_UDP));
+	CU_ASSERT_EQUAL(b->targets[1].priority, 2);
+	CU_ASSERT_EQUAL(b->targets[1].weight, 1000);
+	CU_ASSERT_EQUAL(b->ring_timeout_ms, 3000);
+	CU_ASSERT_EQUAL(b->answer_timeout_ms, 60000);
+	CU_ASSERT_EQUAL_FATAL(b->nb_failover_codes, 3);
+	CU_ASSERT_EQUAL(b->failover_codes[0], 408);
+	CU_ASSERT_EQUAL(b->failover_codes[1], 503);
+	CU_ASSERT_EQUAL(b->failover_codes[2], 600);
+	CU_ASSERT_TRUE(b->follow_redirects);
+	CU_ASSERT_EQUAL(b->down_after, 5);
+	CU_ASSERT_EQUAL(b->down_for_s, 60);
+	CU_ASSERT_EQUAL(b->probe_interval_s, 10);
+	CU_ASSERT_EQUAL(b->max_duration_s, 7200);
+	CU_ASSERT_EQUAL(b->refer, SIPDP_CFG_BRIDGE_REFER_PASS);
+	CU_ASSERT_EQUAL_FATAL(b->nb_headers, 2);
+	CU_ASSERT_STRING_EQUAL(b->headers[0], "P-Asserted-Identity");
+	CU_ASSERT_STRING_EQUAL(b->headers[1], "X-Account");
+	CU_ASSERT_EQUAL(b->prack, SIPDP_CFG_PRACK_REQUIRED);
+	CU_ASSERT_TRUE(b->session_timer.enabled);
+	CU_ASSERT_EQUAL(b->session_timer.expires, 1200);
+	CU_ASSERT_EQUAL(b->session_timer.min_se, 120);
+	CU_ASSERT_EQUAL(b->session_timer.refresher, SIPDP_CFG_REFRESHER_UAS);
+	check_round_trip(c);
+	sipdp_cfg_free(c);
+}
+
+static void
+test_bridge_defaults_when_keys_absent(void)
+{
+	static const char *const hdrs[] = { "P-Asserted-Identity", "Privacy", "Diversion",
+		"History-Info", "User-to-User", "Reason" };
+	static const uint16_t codes[] = { 408, 480, 500, 502, 504 };
+	struct sipdp_cfg *c = NULL;
+
+	CU_ASSERT_EQUAL_FATAL(load(BASE "policy:\n  - bridge:\n      targets:\n"
+		"        - uri: \"sip:${ruri_user}@198.51.100.20\"\n", &c), 0);
+	const struct sipdp_cfg_bridge *b = &c->rules[0].bridge;
+	CU_ASSERT_EQUAL(c->rules[0].action, SIPDP_CFG_ACTION_BRIDGE);
+	CU_ASSERT_EQUAL_FATAL(b->nb_targets, 1);
+	CU_ASSERT_TRUE(target_is(&b->targets[0], "sip:${ruri_user}@198.51.100.20",
+		SIPDP_CFG_IPV4, "\xc6\x33\x64\x14", 5060, SIPDP_CFG_TP_UDP));
+	CU_ASSERT_EQUAL(b->targets[0].priority, 1);
+	CU_ASSERT_EQUAL(b->targets[0].weight, 1);
+	CU_ASSERT_EQUAL(b->ring_timeout_ms, 4000);
+	CU_ASSERT_EQUAL(b->answer_timeout_ms, 90000);
+	CU_ASSERT_EQUAL_FATAL(b->nb_failover_codes, SIPDP_ARRAY_SIZE(codes));
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(codes); i++)
+		CU_ASSERT_EQUAL(b->failover_codes[i], codes[i]);
+	CU_ASSERT_FALSE(b->follow_redirects);
+	CU_ASSERT_EQUAL(b->down_after, 3);
+	CU_ASSERT_EQUAL(b->down_for_s, 30);
+	CU_ASSERT_EQUAL(b->probe_interval_s, 5);
+	CU_ASSERT_EQUAL(b->max_duration_s, 0);
+	CU_ASSERT_EQUAL(b->refer, SIPDP_CFG_BRIDGE_REFER_TERMINATE);
+	CU_ASSERT_EQUAL_FATAL(b->nb_headers, SIPDP_ARRAY_SIZE(hdrs));
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(hdrs); i++)
+		CU_ASSERT_STRING_EQUAL(b->headers[i], hdrs[i]);
+	CU_ASSERT_EQUAL(b->prack, SIPDP_CFG_PRACK_SUPPORTED);
+	CU_ASSERT_FALSE(b->session_timer.enabled);
+	check_round_trip(c);
+	sipdp_cfg_free(c);
+
+	/* An empty list is not an absent one: nothing crosses, only 503 fails over. */
+	CU_ASSERT_EQUAL_FATAL(load(BASE "policy:\n  - bridge:\n"
+		"      targets: [{uri: \"sip:a@198.51.100.20\"}]\n"
+		"      headers: []\n      failover_codes: []\n", &c), 0);
+	CU_ASSERT_EQUAL(c->rules[0].bridge.nb_headers, 0);
+	CU_ASSERT_EQUAL(c->rules[0].bridge.nb_failover_codes, 0);
+	check_round_trip(c);
+	sipdp_cfg_free(c);
+}
+
+/* Scheme, brackets, port and ;transport= resolve to where the call is sent. */
+static void
+test_bridge_target_uris_resolve(void)
+{
+	static const struct {
+		const char *uri;
+		uint8_t family;
+		const char *addr;
+		uint16_t port;
+		uint8_t transport;
+	} ok[] = {
+		{ "sip:${ruri_user}@[2001:db8::20]:5080", SIPDP_CFG_IPV6,
+		  "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x20", 5080, SIPDP_CFG_TP_UDP },
+		{ "sips:${ruri_user}@198.51.100.20", SIPDP_CFG_IPV4, "\xc6\x33\x64\x14", 5061,
+		  SIPDP_CFG_TP_TLS },
+		/* RFC 5630 §3.1.3: sips over TCP is TLS */
+		{ "SIPS:a@198.51.100.20;transport=tcp", SIPDP_CFG_IPV4, "\xc6\x33\x64\x14", 5061,
+		  SIPDP_CFG_TP_TLS },
+		{ "sip:a@198.51.100.20;Transport=TLS", SIPDP_CFG_IPV4, "\xc6\x33\x64\x14", 5061,
+		  SIPDP_CFG_TP_TLS },
+		{ "sip:a@198.51.100.20:5070;transport=TCP", SIPDP_CFG_IPV4, "\xc6\x33\x64\x14",
+		  5070, SIPDP_CFG_TP_TCP },
+		{ "sip:198.51.100.20;transport=udp", SIPDP_CFG_IPV4, "\xc6\x33\x64\x14", 5060,
+		  SIPDP_CFG_TP_UDP },
+		{ "sip:+1${ruri_user}-${from_user}@198.51.100.20;user=phone;h=${ruri_host};lr",
+		  SIPDP_CFG_IPV4, "\xc6\x33\x64\x14", 5060, SIPDP_CFG_TP_UDP },
+		/* our address, not our port for that transport: no loop */
+		{ "sip:a@192.0.2.1:5070", SIPDP_CFG_IPV4, "\xc0\x00\x02\x01", 5070,
+		  SIPDP_CFG_TP_UDP },
+		{ "sip:a@192.0.2.1:5061", SIPDP_CFG_IPV4, "\xc0\x00\x02\x01", 5061,
+		  SIPDP_CFG_TP_UDP },
+	};
+	char y[512];
+
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(ok); i++) {
+		struct sipdp_cfg *c = NULL;
+
+		snprintf(y, sizeof(y), BASE "policy:\n  - bridge: {targets: [{uri: \"%s\"}]}\n",
+			ok[i].uri);
+		int rc = load(y, &c);
+		if (rc != 0)
+			sipdp_cfg_errors_print(stderr, &errs, ok[i].uri);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		CU_ASSERT_TRUE(target_is(&c->rules[0].bridge.targets[0], ok[i].uri, ok[i].family,
+			ok[i].addr, ok[i].port, ok[i].transport));
+		sipdp_cfg_free(c);
+	}
+	/* With tcp_port 0 nothing listens on TCP: our address is not a loop there. */
+	struct sipdp_cfg *c = NULL;
+	CU_ASSERT_EQUAL(load(BASE "sip: {tcp_port: 0}\npolicy:\n  - bridge: {targets: "
+		"[{uri: \"sip:a@192.0.2.1;transport=tcp\"}]}\n", &c), 0);
+	sipdp_cfg_free(c);
+}
+
+static void
+test_bridge_targets_sorted_by_priority_stable(void)
+{
+	struct sipdp_cfg *c = NULL;
+	const char *y = BASE
+		"policy:\n"
+		"  - bridge:\n"
+		"      targets:\n"
+		"        - {uri: \"sip:a@198.51.100.1\", priority: 3}\n"
+		"        - {uri: \"sip:b@198.51.100.2\"}\n"
+		"        - {uri: \"sip:c@198.51.100.3\", priority: 2}\n"
+		"        - {uri: \"sip:d@198.51.100.4\", priority: 1, weight: 7}\n";
+
+	CU_ASSERT_EQUAL_FATAL(load(y, &c), 0);
+	const struct sipdp_cfg_bridge *b = &c->rules[0].bridge;
+	CU_ASSERT_EQUAL_FATAL(b->nb_targets, 4);
+	CU_ASSERT_STRING_EQUAL(b->targets[0].uri, "sip:b@198.51.100.2");
+	CU_ASSERT_STRING_EQUAL(b->targets[1].uri, "sip:d@198.51.100.4");
+	CU_ASSERT_EQUAL(b->targets[1].weight, 7);
+	CU_ASSERT_EQUAL(b->targets[1].addr.addr[3], 4);
+	CU_ASSERT_STRING_EQUAL(b->targets[2].uri, "sip:c@198.51.100.3");
+	CU_ASSERT_STRING_EQUAL(b->targets[3].uri, "sip:a@198.51.100.1");
+	check_round_trip(c);
+	sipdp_cfg_free(c);
+}
+
+/* BASE is 5 lines: "policy:" is line 6, "  - bridge:" 7, "      targets:" 8. */
+#define BR BASE "policy:\n  - bridge:\n"
+#define T1(uri) "      targets:\n        - uri: \"" uri "\"\n"
+#define TOK T1("sip:a@198.51.100.20")
+#define T9                                                                     \
+	"      targets:\n"                                                     \
+	"        - uri: sip:a@198.51.100.1\n        - uri: sip:a@198.51.100.2\n"   \
+	"        - uri: sip:a@198.51.100.3\n        - uri: sip:a@198.51.100.4\n"   \
+	"        - uri: sip:a@198.51.100.5\n        - uri: sip:a@198.51.100.6\n"   \
+	"        - uri: sip:a@198.51.100.7\n        - uri: sip:a@198.51.100.8\n"   \
+	"        - uri: sip:a@198.51.100.9\n"
+#define H17                                                                    \
+	"      headers: [H01, H02, H03, H04, H05, H06, H07, H08, H09, H10, H11, "  \
+	"H12, H13, H14, H15, H16, H17]\n"
+#define URI0 "policy[0].bridge.targets[0].uri"
+
+static const struct {
+	const char *yaml;
+	uint32_t line, col;
+	const char *key;
+	const char *msg;
+} bridge_bad[] = {
+	{ BR T1("sip:${ruri_user}@core.example.com"), 9, 16, URI0,
+	  "host 'core.example.com' must be an IP literal (DNS is not used)" },
+	{ BR T1("sip:a@${ruri_host}:5060"), 9, 16, URI0,
+	  "must be an IP literal (DNS is not used)" },
+	{ BR T1("sip:${to_user}@198.51.100.20"), 9, 16, URI0,
+	  "unknown variable '${to_user}' (allowed: ${ruri_user}, ${ruri_host}, ${from_user})" },
+	{ BR T1("sip:a@198.51.100.20;x=${ruri}"), 9, 16, URI0, "unknown variable '${ruri}'" },
+	{ BR T1("sip:${ruri_user@198.51.100.20"), 9, 16, URI0, "'${' without '}'" },
+	{ BR T1("sip:a@2001:db8::20"), 9, 16, URI0, "IPv6 host needs brackets: [2001:db8::20]" },
+	{ BR T1("sip:a@[2001:db8::zz]"), 9, 16, URI0, "not an IPv6 address" },
+	{ BR T1("sip:a@224.0.0.1"), 9, 16, URI0, "not a unicast address" },
+	{ BR T1("sip:a@198.51.100.20:0"), 9, 16, URI0, "bad port '0'" },
+	{ BR T1("sip:a@198.51.100.20:${p}"), 9, 16, URI0, "bad port" },
+	{ BR T1("sip:a@198.51.100.20;transport=sctp"), 9, 16, URI0,
+	  "transport 'sctp' is not udp, tcp or tls" },
+	{ BR T1("sips:a@198.51.100.20;transport=udp"), 9, 16, URI0, "transport=udp contradicts" },
+	{ BR T1("sip:a@198.51.100.20?Subject=x"), 9, 16, URI0, "URI headers" },
+	{ BR T1("tel:+15551234"), 9, 16, URI0, "not a sip: or sips: URI" },
+	{ BR T1("sip:a b@198.51.100.20"), 9, 16, URI0, "invalid character 0x20" },
+	/* loops: our port address and our SIP port for the target's transport */
+	{ BR T1("sip:${ruri_user}@192.0.2.1"), 9, 16, URI0,
+	  "target points back at sipdp itself (loop): ports[0] address, sip.udp_port 5060" },
+	{ BR T1("sip:a@192.0.2.1;transport=tcp"), 9, 16, URI0,
+	  "target points back at sipdp itself (loop): ports[0] address, sip.tcp_port 5060" },
+	{ BR T1("sips:a@192.0.2.1"), 9, 16, URI0,
+	  "target points back at sipdp itself (loop): ports[0] address, sip.tls_port 5061" },
+	{ "lcores: {workers: [1]}\nports: [{name: p0, ipv6: \"2001:db8::1/64\"}]\n"
+	  "sip: {udp_port: 5070}\npolicy:\n  - bridge:\n      targets:\n"
+	  "        - {uri: \"sip:a@198.51.100.9\"}\n        - {uri: \"sip:a@[2001:db8::1]:5070\"}\n",
+	  8, 17, "policy[0].bridge.targets[1].uri", "(loop): ports[0] address, sip.udp_port 5070" },
+	{ BR TOK "          priority: 0\n", 10, 21, "policy[0].bridge.targets[0].priority",
+	  "0 is out of range 1..1000" },
+	{ BR TOK "          weight: 1001\n", 10, 19, "policy[0].bridge.targets[0].weight",
+	  "1001 is out of range 1..1000" },
+	{ BR TOK "          weight: 0\n", 10, 19, "policy[0].bridge.targets[0].weight",
+	  "0 is out of range 1..1000" },
+	{ BR "      targets:\n        - priority: 2\n", 9, 11, "policy[0].bridge.targets[0]",
+	  "missing required key 'uri'" },
+	{ BR T9, 17, 11, "policy[0].bridge.targets[8]", "too many entries (at most 8)" },
+	{ BR "      targets: []\n", 8, 16, "policy[0].bridge.targets", "must not be empty" },
+	{ BASE "policy:\n  - bridge: {refer: pass}\n", 7, 5, "policy[0].bridge",
+	  "missing required key 'targets'" },
+	{ BR TOK "      ring_timeout_ms: 5000\n      answer_timeout_ms: 4000\n", 11, 26,
+	  "policy[0].bridge.answer_timeout_ms",
+	  "answer_timeout_ms (4000) is below ring_timeout_ms (5000)" },
+	{ BR TOK "      ring_timeout_ms: 100000\n", 10, 24, "policy[0].bridge.ring_timeout_ms",
+	  "ring_timeout_ms (100000) is above answer_timeout_ms (90000, its default)" },
+	{ BR TOK "      ring_timeout_ms: 99\n", 10, 24, "policy[0].bridge.ring_timeout_ms",
+	  "99 is out of range 100..600000" },
+	{ BR TOK "      answer_timeout_ms: 3600001\n", 10, 26,
+	  "policy[0].bridge.answer_timeout_ms", "out of range 100..3600000" },
+	{ BR TOK "      failover_codes: [500, 200]\n", 10, 29,
+	  "policy[0].bridge.failover_codes[1]", "200 is out of range 300..699" },
+	{ BR TOK "      down_after: 0\n", 10, 19, "policy[0].bridge.down_after",
+	  "out of range 1..1000" },
+	{ BR TOK "      down_for_s: 86401\n", 10, 19, "policy[0].bridge.down_for_s",
+	  "out of range 1..86400" },
+	{ BR TOK "      probe_interval_s: 3601\n", 10, 25, "policy[0].bridge.probe_interval_s",
+	  "out of range 1..3600" },
+	{ BR TOK "      max_duration_s: 604801\n", 10, 23, "policy[0].bridge.max_duration_s",
+	  "out of range 0..604800" },
+	{ BR TOK "      refer: forward\n", 10, 14, "policy[0].bridge.refer",
+	  "'forward' is not one of: terminate, pass, reject" },
+	{ BR TOK "      prack: maybe\n", 10, 14, "policy[0].bridge.prack",
+	  "not one of: off, supported, required" },
+	{ BR TOK "      headers: [\"P Asserted\"]\n", 10, 17, "policy[0].bridge.headers[0]",
+	  "invalid character 0x20 in a header name" },
+	{ BR TOK H17, 10, 97, "policy[0].bridge.headers[16]", "too many entries (at most 16)" },
+	{ BR TOK "      session_timer: {expires: 100, min_se: 120}\n", 10, 32,
+	  "policy[0].bridge.session_timer.expires", "expires (100) is below min_se (120)" },
+	{ BR TOK "      ring_timeout: 100\n", 10, 7, "policy[0].bridge",
+	  "unknown key 'ring_timeout' in bridge" },
+	/* one action per rule; transfer is for calls sipdp answers itself */
+	{ BR TOK "    transfer: {on_refer: accept}\n", 10, 15, "policy[0].transfer",
+	  "transfer applies to answered calls only, not to bridge" },
+	/* the first action in schema order keeps the rule, the other is reported */
+	{ BR TOK "    reject: {code: 486}\n", 8, 7, "policy[0].bridge",
+	  "exactly one action: reject is already its action" },
+	{ BASE "policy:\n  - drop: true\n    bridge: {targets: [{uri: \"sip:a@198.51.100.1\"}]}\n",
+	  8, 13, "policy[0].bridge", "exactly one action: drop" },
+};
+
+static void
+test_bridge_errors_located(void)
+{
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(bridge_bad); i++)
+		expect_error_at(bridge_bad[i].yaml, bridge_bad[i].line, bridge_bad[i].col,
+			bridge_bad[i].key, bridge_bad[i].msg);
+}
+
+/* --check (app/sipdp) prints a bridge error as FILE:LINE:COL: KEY: MESSAGE. */
+static void
+test_check_prints_bridge_errors(void)
+{
+	char path[] = "/tmp/sipdp-cfg-bridge-XXXXXX";
+	const char *y = BR T1("sip:${ruri_user}@core.example.com");
+	int fd = mkstemp(path);
+	char *o = NULL, *e = NULL, want[256];
+	size_t ol = 0, el = 0;
+
+	CU_ASSERT_TRUE_FATAL(fd >= 0);
+	CU_ASSERT_EQUAL(write(fd, y, strlen(y)), (ssize_t)strlen(y));
+	close(fd);
+	FILE *out = open_memstream(&o, &ol), *err = open_memstream(&e, &el);
+	CU_ASSERT_EQUAL(sipdp_cfg_check_file(path, false, out, err), 1);
+	fclose(out);
+	fclose(err);
+	snprintf(want, sizeof(want), "%s:9:16: " URI0 ": host 'core.example.com' must be "
+		"an IP literal (DNS is not used)\n", path);
+	CU_ASSERT_STRING_EQUAL(e, want);
+	CU_ASSERT_EQUAL(ol, 0);
+	unlink(path);
+	free(o);
+	free(e);
 }
 
 static void
@@ -1022,6 +1413,12 @@ static struct sipdp_test_case cases[] = {
 	{ "every_truncation_fails_cleanly", test_every_truncation_fails_cleanly },
 	{ "docs_document_every_schema_key", test_docs_document_every_schema_key },
 	{ "tls_section_loads_and_checks_pairs", test_tls_section_loads_and_checks_pairs },
+	{ "bridge_rule_loads_every_field", test_bridge_rule_loads_every_field },
+	{ "bridge_defaults_when_keys_absent", test_bridge_defaults_when_keys_absent },
+	{ "bridge_target_uris_resolve", test_bridge_target_uris_resolve },
+	{ "bridge_targets_sorted_by_priority_stable", test_bridge_targets_sorted_by_priority_stable },
+	{ "bridge_errors_located", test_bridge_errors_located },
+	{ "check_prints_bridge_errors", test_check_prints_bridge_errors },
 	{ NULL, NULL }
 };
 
