@@ -3,7 +3,7 @@
  * Small typed values: CSeq (RFC 3261 §20.16), delta-seconds numbers,
  * Replaces (RFC 3891), Refer-Sub (RFC 4488), Event and Subscription-State
  * (RFC 3265), RAck/RSeq (RFC 3262), Session-Expires (RFC 4028),
- * Reason (RFC 3326) and Retry-After (RFC 3261 §20.33).
+ * Reason (RFC 3326), Retry-After (RFC 3261 §20.33) and Max-Forwards (§20.22).
  * Numbers never wrap: anything over the field's range is -ERANGE.
  */
 #include <errno.h>
@@ -521,4 +521,29 @@ sipdp_retry_after_parse(struct sipdp_str s, struct sipdp_retry_after *ra)
 bad:
 	memset(ra, 0, sizeof(*ra));
 	return rc;
+}
+
+int
+sipdp_msg_max_forwards(const struct sipdp_msg *m, uint32_t *out)
+{
+	const struct sipdp_hdr *h = sipdp_msg_hdr(m, SIPDP_HDR_MAX_FORWARDS);
+	const char *p, *end;
+	uint32_t v = 0;
+
+	if (h == NULL)
+		return -ENOENT;
+	trim(h->value, &p, &end);
+	if (p == end)
+		return -EBADMSG;
+	/* Leading zeros are digits too; v stays <= 2559 before the check. */
+	for (; p < end; p++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+		if (d > 9)
+			return -EBADMSG;
+		v = v * 10 + d;
+		if (v > 255)
+			return -EBADMSG;
+	}
+	*out = v;
+	return 0;
 }

@@ -321,6 +321,16 @@ int sipdp_msg_to(const struct sipdp_msg *m, struct sipdp_nameaddr *na);
 /** CSeq of a message. @return 0, -ENOENT, -EBADMSG, -ERANGE. */
 int sipdp_msg_cseq(const struct sipdp_msg *m, struct sipdp_cseq *cseq);
 
+/**
+ * Max-Forwards of a message (RFC 3261 §20.22: 1*DIGIT, LWS around it
+ * allowed, no parameters), for a UA or B2BUA that passes the count on
+ * (§16.6 step 3 decrements it; a B2BUA answers 483 to 0, as §16.3 says).
+ * @param out  the value 0..255 (untouched on error).
+ * @return 0; -ENOENT (no Max-Forwards header); -EBADMSG (not a number,
+ *         or above 255).
+ */
+int sipdp_msg_max_forwards(const struct sipdp_msg *m, uint32_t *out);
+
 /** True when any Require/Supported header (by @p id) lists @p tag. */
 bool sipdp_msg_has_option(const struct sipdp_msg *m, enum sipdp_hdr_id id, struct sipdp_str tag);
 

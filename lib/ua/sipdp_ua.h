@@ -63,7 +63,10 @@ struct sipdp_ua_xfer_params;
 enum sipdp_ua_event_type {
 	SIPDP_UA_EV_INCOMING = 1, /**< new INVITE (UAS): answer with ring/accept/reject/redirect */
 	SIPDP_UA_EV_PROVISIONAL,  /**< UAC: 101-199 received (status, msg) */
-	SIPDP_UA_EV_ANSWERED,     /**< UAC: 2xx to our INVITE received; ACK already sent */
+	SIPDP_UA_EV_ANSWERED,     /**< UAC: 2xx to our INVITE received; the ACK goes when
+				       the callback returns (or before any request the
+				       callback sends in the dialog) unless
+				       sipdp_ua_ack_defer() holds it */
 	SIPDP_UA_EV_CONFIRMED,    /**< UAS: the ACK for our 2xx arrived */
 	SIPDP_UA_EV_FAILED,       /**< UAC: the INVITE failed (status: final, 408 timeout,
 				       487 cancelled; msg NULL when none came) */
@@ -71,7 +74,9 @@ enum sipdp_ua_event_type {
 	SIPDP_UA_EV_REQUEST,      /**< request inside a dialog (re-INVITE, INFO, ...):
 				       answer with sipdp_ua_respond() using ev->req */
 	SIPDP_UA_EV_RESPONSE,     /**< response to a request we sent in a dialog
-				       (ev->req_ref; msg NULL on timeout: status 408) */
+				       (ev->req_ref; msg NULL on timeout: status 408),
+				       or the final response to sipdp_ua_request_out()
+				       (ev->dlg SIPDP_HANDLE_INVALID) */
 	SIPDP_UA_EV_GLARE_RETRY,  /**< §14.1: the wait after a 491 is over, a
 				       re-INVITE may be sent again */
 };
@@ -199,6 +204,10 @@ struct sipdp_ua_stats {
 	uint64_t ack_timeouts;     /**< no ACK within 64*T1: BYE sent */
 	uint64_t acks_resent;      /**< ACK re-sent for a 2xx retransmission */
 	uint64_t fork_byes;        /**< extra 2xx forks ended with BYE */
+	uint64_t acks_held;        /**< ACKs held by sipdp_ua_ack_defer() */
+	uint64_t ack_held_timeouts; /**< held ACK not given in 64*T1: ACK without
+					 body, then BYE */
+	uint64_t ood_out;          /**< requests sent outside a dialog (sipdp_ua_request_out()) */
 	uint64_t late_invites;     /**< INVITE retransmissions for confirmed dialogs dropped */
 	uint64_t no_msgbuf;        /**< 2xx not kept (pool empty or too big) */
 	uint64_t send_errors;
@@ -211,6 +220,10 @@ struct sipdp_ua_stats {
 	uint64_t rel1xx_retx;           /**< reliable provisional retransmissions */
 	uint64_t rel1xx_timeouts;       /**< no PRACK in 64*T1: INVITE answered 504 */
 	uint64_t rel1xx_dropped;        /**< UAC: duplicate or out-of-order RSeq ignored */
+	uint64_t rel1xx_queued;         /**< UAS: provisionals queued for the PRACK
+					     (sipdp_ua_ring_queued()) */
+	uint64_t rel1xx_queue_dropped;  /**< ... replaced, left out for one with a
+					     body, dropped by a final or unsendable */
 	uint64_t sent_420, sent_421, sent_422;
 	uint64_t update_in, update_out;
 	uint64_t update_491, update_500; /**< UPDATE offers refused: glare, offer pending */
@@ -279,6 +292,10 @@ struct sipdp_ua_invite {
 	uint8_t refresher;          /**< enum sipdp_ua_refresher we ask for, 0 = let the UAS pick */
 	uint8_t rel100;             /**< enum sipdp_ua_invite_100rel: this call's 100rel,
 				         0 = the stack's params.rel100 */
+	/** Max-Forwards of the INVITE (and of its re-send after a 422),
+	 *  0 = 70 (RFC 3261 §8.1.1.6). A B2BUA passes on the incoming value
+	 *  minus one (sipdp_msg_max_forwards()). Other requests carry 70. */
+	uint8_t max_forwards;
 };
 
 /**
@@ -304,10 +321,77 @@ int sipdp_ua_invite(struct sipdp_ua *ua, const struct sipdp_ua_invite *inv, uint
 int sipdp_ua_cancel(struct sipdp_ua *ua, sipdp_handle_t dlg, uint64_t now_us);
 
 /**
+ * Hold the ACK for the 2xx being reported, to send it later with a body
+ * (RFC 3264 offer in a 2xx, answered in the ACK: delayed-offer relay and
+ * third-party call control, RFC 3725 flows I-IV). Only from inside
+ * on_answered (initial INVITE, the dialog of the event: a fork's ACK is
+ * that fork's) or on_response for the 2xx of our re-INVITE; otherwise the
+ * UA sends the ACK without body when the callback returns. While held,
+ * 2xx retransmissions are absorbed (not reported, no ACK), sipdp_ua_reinvite()
+ * returns -EBUSY and a re-INVITE from the peer gets 491. Give the ACK with
+ * sipdp_ua_ack() within 64*T1 of the 2xx; after that the UA sends the ACK
+ * without body, then BYE, and the dialog ends (reason TIMEOUT, status 408,
+ * stats.ack_held_timeouts). sipdp_ua_bye() meanwhile sends the ACK without
+ * body first.
+ * @return 0; -ENOENT (stale handle); -EINVAL (no 2xx being reported on
+ *         this dialog, a retransmission, or already deferred).
+ */
+int sipdp_ua_ack_defer(struct sipdp_ua *ua, sipdp_handle_t dlg);
+
+/**
+ * Send the ACK held by sipdp_ua_ack_defer() (or, from inside the callback,
+ * the one due now) with @p body of type @p ctype (both may be empty). A
+ * 2xx retransmission arriving while the INVITE client transaction lives
+ * (64*T1 after the 2xx) gets this same ACK again (a copy is kept in a
+ * message buffer; with none free the copy is skipped, counted in
+ * stats.no_msgbuf, and a retransmission gets an ACK without body).
+ * @return 0 (also when params.send failed: counted in stats.send_errors,
+ *         a 2xx retransmission gets the ACK again); -ENOENT (stale handle);
+ *         -EINVAL (no ACK held or due on this dialog); -EMSGSIZE (does
+ *         not fit a message: still held).
+ */
+int sipdp_ua_ack(struct sipdp_ua *ua, sipdp_handle_t dlg, struct sipdp_str ctype,
+		 struct sipdp_str body, uint64_t now_us);
+
+/**
  * Keep an extra 2xx fork instead of ending it with BYE. Only from inside
  * on_answered for that fork (ev->fork). @return 0; -ENOENT; -EINVAL.
  */
 int sipdp_ua_keep(struct sipdp_ua *ua, sipdp_handle_t dlg);
+
+/* -------------------------------------------------------- no dialog */
+
+/** What sipdp_ua_request_out() needs. Views are used during the call only. */
+struct sipdp_ua_oodreq {
+	struct sipdp_str method;  /**< "OPTIONS"; any token but INVITE, ACK, CANCEL,
+				       BYE and PRACK */
+	struct sipdp_str ruri;    /**< Request-URI, also the To URI (required) */
+	struct sipdp_str from;    /**< From name-addr without tag ("<sip:probe@x>");
+				       empty: our Contact for dest's transport */
+	struct sipdp_str extra;   /**< extra header lines, each ending CRLF, or empty */
+	struct sipdp_tsx_dest dest; /**< next hop */
+	uint64_t req_ref;         /**< returned in the response event; below
+				       SIPDP_UA_REF_INTERNAL */
+};
+
+/**
+ * Send a request outside any dialog (RFC 3261 §8.1, §11: an OPTIONS probe
+ * of a destination) on a client transaction of its own: a new Call-ID and
+ * From tag carrying our shard (like a dialog's), CSeq 1, Max-Forwards 70,
+ * Via and Contact of the ident entry of @p r->dest's transport and family,
+ * To <ruri> without tag, User-Agent, no body. Responses carry our branch,
+ * so they come back to this shard (sipdp_ua_id_shard() of the branch).
+ * Its outcome is reported exactly once through cb.on_response with
+ * ev->dlg SIPDP_HANDLE_INVALID, ev->req_ref, ev->method (the method sent)
+ * and ev->status: the final response (ev->msg); 408 when Timer F fires
+ * (ev->msg NULL); 503 on a transport error (ev->msg NULL), which may be
+ * reported before this function returns. Provisionals are not reported.
+ * No dialog is created, whatever the response.
+ * @return 0; -EINVAL (NULL, no Request-URI, method empty, not a token or
+ *         refused); -ENOSPC (no transaction, or no room to keep it for
+ *         retransmission); -EMSGSIZE (does not fit a message).
+ */
+int sipdp_ua_request_out(struct sipdp_ua *ua, const struct sipdp_ua_oodreq *r, uint64_t now_us);
 
 /* --------------------------------------------------------------- UAS */
 
@@ -359,12 +443,14 @@ int sipdp_ua_redirect(struct sipdp_ua *ua, sipdp_handle_t dlg, uint16_t status,
 int sipdp_ua_bye(struct sipdp_ua *ua, sipdp_handle_t dlg, uint64_t now_us);
 
 /**
- * Send a re-INVITE (§14.1) with an offer: the answer comes as
- * on_response (method INVITE); a 2xx is ACKed by the UA and refreshes the
- * remote target. A 491 starts the §14.1 timer (2.1-4 s when we own the
+ * Send a re-INVITE (§14.1) with an offer (or none: the peer offers in
+ * its 2xx): the answer comes as on_response (method INVITE); a 2xx is
+ * ACKed by the UA when the callback returns (or held by
+ * sipdp_ua_ack_defer() for sipdp_ua_ack()) and refreshes the remote target. A 491 starts the §14.1 timer (2.1-4 s when we own the
  * Call-ID, else 0-2 s, in 10 ms steps) and on_glare_retry runs when it ends.
  * @return 0; -ENOENT; -EINVAL (not Established); -EBUSY (an INVITE
- *         transaction is in progress either way); -EAGAIN (the glare wait
+ *         transaction is in progress either way, or our ACK is held by
+ *         sipdp_ua_ack_defer()); -EAGAIN (the glare wait
  *         is running); -ENOSPC; -EMSGSIZE.
  */
 int sipdp_ua_reinvite(struct sipdp_ua *ua, sipdp_handle_t dlg, struct sipdp_str extra,

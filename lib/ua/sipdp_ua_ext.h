@@ -13,7 +13,8 @@
  *    (no T2 cap, §3) until the PRACK; with no PRACK after 64*T1 the INVITE
  *    is answered 504 and the dialog ends (reason TIMEOUT). One reliable
  *    provisional is unacknowledged at a time (§3): sipdp_ua_ring() returns
- *    -EBUSY meanwhile. A 2xx given to sipdp_ua_accept() meanwhile is held
+ *    -EBUSY meanwhile; sipdp_ua_ring_queued() keeps one to send when the
+ *    PRACK arrives. A 2xx given to sipdp_ua_accept() meanwhile is held
  *    and sent when the PRACK arrives. The matched PRACK is answered 200 by
  *    the UA and reported as SIPDP_UA_EV_PRACK (msg: the PRACK, with the
  *    answer when our provisional carried an offer); a PRACK that matches
@@ -107,6 +108,29 @@ enum sipdp_ua_refresher {
  */
 int sipdp_ua_prack(struct sipdp_ua *ua, sipdp_handle_t dlg, struct sipdp_str ctype,
 		   struct sipdp_str body, uint64_t now_us);
+
+/**
+ * UAS: sipdp_ua_ring() that does not lose a provisional while a reliable
+ * one waits for its PRACK (a B2BUA relaying 180 then 183 with SDP). When
+ * no reliable provisional is unacknowledged (or this one is not sent
+ * reliably), it is sipdp_ua_ring(). Otherwise the provisional is queued
+ * and sent (reliably, next RSeq) when the PRACK arrives, before the
+ * SIPDP_UA_EV_PRACK event. One is queued at a time: a newer one replaces
+ * it, except that a queued one with a body is kept over a newer one
+ * without (the SDP must not be lost); the one left out is counted in
+ * stats.rel1xx_queue_dropped. A final response given meanwhile drops the
+ * queued provisional (a 2xx waits for the PRACK as with sipdp_ua_ring()).
+ * The queued status, @p extra, @p ctype and @p body are copied into a
+ * message buffer of the UA's pool (params.msgbufs, msgbuf_size) until sent.
+ * @return 0 (sent, queued, or left out for a queued one with a body);
+ *         -ENOENT; -EINVAL (bad code, a final was already given: sent or
+ *         waiting for the PRACK); -ENOSPC (no message buffer free);
+ *         -EMSGSIZE (does not fit a message buffer / a message); a send
+ *         error (sent at once).
+ */
+int sipdp_ua_ring_queued(struct sipdp_ua *ua, sipdp_handle_t dlg, uint16_t status,
+			 struct sipdp_str extra, struct sipdp_str ctype, struct sipdp_str body,
+			 uint64_t now_us);
 
 /**
  * Send an UPDATE (RFC 3311) in an early or confirmed dialog; a body is an

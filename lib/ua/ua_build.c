@@ -11,7 +11,6 @@
 
 #include "ua_pvt.h"
 
-static const struct sipdp_str s_ack = SIPDP_STR("ACK");
 static const struct sipdp_str s_bye = SIPDP_STR("BYE");
 
 /* Entry 0 (the fallback) when the table has none for this transport and
@@ -88,7 +87,12 @@ ua_build_request(struct sipdp_ua *ua, char *buf, struct sipdp_dlg *d, struct sip
 	sipdp_build_str(&b, *ua_via_pfx(ua, d));
 	sipdp_build_raw(&b, branch, blen);
 	sipdp_build_hdr_end(&b);
-	sipdp_build_hdr(&b, SIPDP_HDR_MAX_FORWARDS, SIPDP_STR("70"));
+	/* §8.1.1.6: 70, or the count a B2BUA passes on (sipdp_ua_invite). */
+	if (SIPDP_UNLIKELY(ua->mf != 0))
+		sipdp_build_hdr_u32(&b, SIPDP_HDR_MAX_FORWARDS, ua->mf);
+	else
+		sipdp_build_hdr(&b, SIPDP_HDR_MAX_FORWARDS, SIPDP_STR("70"));
+	ua->mf = 0; /* for this message only */
 	put_route_hdr(&b, d);
 	sipdp_build_hdr(&b, SIPDP_HDR_FROM, sipdp_dlg_str(d, d->local_hdr));
 	sipdp_build_hdr(&b, SIPDP_HDR_TO, sipdp_dlg_str(d, d->remote_hdr));
@@ -236,35 +240,17 @@ ua_next_hop(struct sipdp_ua *ua, struct sipdp_dlg *d, struct sipdp_tsx_dest *des
 }
 
 int
-ua_send_ack(struct sipdp_ua *ua, struct sipdp_dlg *d)
-{
-	struct ua_sess *s = ua_sess(d);
-	char br[SIPDP_DLG_ACK_BRANCH_LEN];
-	struct sipdp_tsx_dest dest;
-	int len, rc;
-
-	/* §13.2.2.4: same branch for every retransmission of this ACK. */
-	sipdp_dlg_ack_branch(ua->dt, d, s->ack_cseq, br);
-	len = ua_build_request(ua, ua->out2, d, s_ack, s->ack_cseq, br, sizeof(br), SIPDP_STR_NULL,
-			       SIPDP_STR_NULL, SIPDP_STR_NULL, false);
-	if (len < 0)
-		return len;
-	ua_next_hop(ua, d, &dest);
-	rc = ua->send(ua->user, &dest, ua->out2, (uint32_t)len);
-	if (rc < 0)
-		ua->stats.send_errors++;
-	return rc;
-}
-
-int
 ua_send_bye(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us)
 {
 	char br[SIPDP_TSX_BRANCH_LEN];
 	sipdp_handle_t h;
 	struct sipdp_tsx_dest dest;
-	uint32_t cseq = sipdp_dlg_next_cseq(d);
+	uint32_t cseq;
 	int len, rc;
 
+	/* §15.1.1: the ACK of our INVITE's 2xx goes first, held or not. */
+	ua_ack_flush(ua, d);
+	cseq = sipdp_dlg_next_cseq(d);
 	rc = sipdp_tsx_client_alloc(ua->tt, SIPDP_METHOD_BYE, cseq, sipdp_dlg_handle(ua->dt, d), br, &h);
 	if (rc != 0) {
 		ua->stats.tsx_full++;

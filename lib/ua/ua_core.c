@@ -88,6 +88,10 @@ ua_timer_fire(struct sipdp_ua *ua, sipdp_handle_t h, uint64_t now_us)
 	s = ua_sess(d);
 	s->timer = SIPDP_TIMER_HANDLE_INVALID;
 	s->armed_at = 0;
+	if (s->ackwait_at && s->ackwait_at <= now_us && (s->flags & US_ACK_HELD)) {
+		ua_ack_timeout(ua, d, now_us); /* ours, held too long */
+		return;
+	}
 	if (s->ackwait_at && s->ackwait_at <= now_us) {
 		/* §13.3.1.4: no ACK after 64*T1: confirmed, but ended with BYE. */
 		s->ackwait_at = 0;
@@ -193,6 +197,8 @@ on_terminated_tsx(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_
 		if (d != NULL && ua_sess(d)->inv_tsx == ev->tsx) {
 			ua_sess(d)->inv_tsx = SIPDP_HANDLE_INVALID;
 			ua_sess(d)->flags &= (uint16_t)~(US_REINV_IN | US_REINV_OUT);
+			if (kind == UA_TK_REINV_OUT)
+				ua_ack_unkeep(ua, d); /* no 2xx can come again */
 		}
 	}
 }
@@ -245,6 +251,8 @@ on_timeout(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_u
 		ua_indlg_response(ua, ev, now_us);
 	} else if (kind == UA_TK_REFER_OUT || kind == UA_TK_NOTIFY_OUT) {
 		ua_xfer_response(ua, ev, now_us);
+	} else if (kind == UA_TK_OOD_OUT) {
+		ua_ood_response(ua, ev); /* Timer F: 408; transport: 503 */
 	}
 }
 
@@ -269,6 +277,8 @@ ua_tsx_event(void *user, const struct sipdp_tsx_event *ev)
 			ua_indlg_response(ua, ev, now_us);
 		else if (kind == UA_TK_REFER_OUT || kind == UA_TK_NOTIFY_OUT)
 			ua_xfer_response(ua, ev, now_us);
+		else if (kind == UA_TK_OOD_OUT)
+			ua_ood_response(ua, ev);
 		/* BYE and CANCEL answers need nothing. */
 		break;
 	case SIPDP_TSX_EV_ACK:

@@ -117,7 +117,9 @@ ua_ext_end(struct sipdp_ua *ua, struct sipdp_dlg *d)
 	ua_mb_release(ua, &x->mb);
 	ua_mb_release(ua, &x->hold_mb);
 	x->at1 = x->at2 = 0;
-	x->xf &= ~(uint32_t)(UX_REL_PEND | UX_HOLD | UX_ST_ON | UX_PRACK_DUE);
+	/* a queued provisional's buffer (ua_sess.mbuf) goes with the dialog's */
+	x->xf &= ~(uint32_t)(UX_REL_PEND | UX_HOLD | UX_ST_ON | UX_PRACK_DUE | UX_ACK_KEPT |
+			     UX_RING_Q);
 }
 
 /* --------------------------------------------------------------- UAS */
@@ -216,6 +218,7 @@ ua_ext_accept(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct 
 		*rc = -EINVAL; /* a 2xx is already waiting for the PRACK */
 		return true;
 	}
+	ua_prack_unqueue(ua, d); /* a final makes a queued provisional moot */
 	st = ua_st_elect(ua, d, &n, &we);
 	if (!st && !(x->xf & UX_REL_PEND) && ua->rel100 == SIPDP_UA_100REL_OFF) {
 		x->oa = UA_OA_NONE;

@@ -30,6 +30,10 @@
 #define UX_UPD_IN     0x20000u /* the peer's UPDATE offer is unanswered */
 #define UX_UAC_REL    0x40000u /* UAC: our INVITE offered 100rel (we PRACK) */
 #define UX_UAC_REQ    0x80000u /* UAC: ... with Require: 100rel */
+#define UX_ACK_KEPT   0x100000u /* hold_mb keeps the ACK with body we sent
+				   (sipdp_ua_ack()) for 2xx retransmissions */
+#define UX_RING_Q     0x200000u /* UAS: a provisional waits for the PRACK in
+				   ua_sess.mbuf (sipdp_ua_ring_queued()) */
 
 /* Offer/answer state of a dialog (RFC 3264 as used by 3262/3311). */
 enum ua_oa {
@@ -52,7 +56,9 @@ struct ua_ext {
 	uint32_t req_min;  /* its Min-SE (90 when absent) */
 	uint32_t mb;       /* msgbuf (index+1): the reliable 1xx (UAS), the INVITE's
 			      extra/ctype/body for a 422 retry (UAC) */
-	uint32_t hold_mb;  /* msgbuf of the held 2xx */
+	uint32_t hold_mb;  /* msgbuf of the held 2xx (UAS, before the final) |
+			      the ACK with body we sent (UX_ACK_KEPT, once
+			      established) */
 	uint32_t pend_se;  /* interval of the 2xx being sent (UX_PEND) */
 	uint32_t xf;       /* UX_* */
 	uint16_t mlen, hold_len;
@@ -60,7 +66,8 @@ struct ua_ext {
 	uint8_t oa;        /* enum ua_oa */
 	uint8_t req_ref;   /* refresher param of that request (enum sipdp_refresher) */
 	uint8_t pref;      /* refresher we pick / ask for (enum sipdp_ua_refresher) */
-	uint8_t reserved[3];
+	uint8_t max_fwd;   /* UAC: Max-Forwards of our INVITE, 0 = 70 */
+	uint8_t reserved[2];
 };
 
 /* The earliest extension deadline, folded into the dialog's one timer. */
@@ -101,6 +108,11 @@ void ua_prack_fire(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
 void ua_prack_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_event *ev,
 		      uint64_t now_us);
 int ua_prack_send_held(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
+/* UAS: keep one provisional for the PRACK of the pending one (UX_RING_Q). */
+int ua_prack_queue(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct sipdp_str extra,
+		   struct sipdp_str ctype, struct sipdp_str body);
+/* ... and forget it (a final was given). */
+void ua_prack_unqueue(struct sipdp_ua *ua, struct sipdp_dlg *d);
 
 /* ua_update.c */
 bool ua_update_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_event *ev,

@@ -95,8 +95,9 @@ ua_indlg_request(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t
 		return;
 	}
 	if (m->method == SIPDP_METHOD_INVITE) {
-		if (s->flags & US_REINV_OUT) {
-			/* §14.2: our own re-INVITE is pending: glare. */
+		if (s->flags & (US_REINV_OUT | US_ACK_HELD)) {
+			/* §14.2: our own re-INVITE is pending (its offer or
+			 * answer still to go in the held ACK): glare. */
 			ua->stats.glare_491++;
 			answer(ua, ev->tsx, d, 491, SIPDP_STR_NULL, now_us);
 			return;
@@ -214,6 +215,8 @@ ua_indlg_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_
 	s = ua_sess(d);
 	if (side->kind == UA_TK_REINV_OUT) {
 		if (st >= 200 && st < 300) {
+			if (ua_ack_held(d))
+				return; /* the application holds the ACK: absorbed */
 			if (s->flags & US_CONFIRMED && ev->retransmission) {
 				ua->stats.acks_resent++;
 				ua_send_ack(ua, d);
@@ -221,8 +224,10 @@ ua_indlg_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_
 			}
 			/* §12.2.1.2: a 2xx to a target refresh updates the target. */
 			sipdp_dlg_refresh_target(ua->dt, d, m);
+			ua_ack_unkeep(ua, d); /* an older INVITE's */
 			s->ack_cseq = s->inv_cseq;
-			ua_send_ack(ua, d);
+			/* Sent when on_response returns, unless held (ua_ack.c). */
+			s->flags |= US_ACK_DUE;
 		}
 		if (st >= 200) {
 			s->flags &= (uint16_t)~US_REINV_OUT;
@@ -236,8 +241,13 @@ ua_indlg_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_
 		if (sipdp_msg_cseq(m, &cs) == 0 && is_target_refresh(cs.method))
 			sipdp_dlg_refresh_target(ua->dt, d, m);
 	}
-	if (ua_ext_response(ua, d, side, m, st, now_us))
-		return; /* a PRACK or refresh of our own */
+	if (ua_ext_response(ua, d, side, m, st, now_us)) {
+		/* a PRACK or refresh of our own */
+		d = ua_get(ua, h);
+		if (d != NULL)
+			ua_ack_flush(ua, d);
+		return;
+	}
 	e = (struct sipdp_ua_event){
 		.type = SIPDP_UA_EV_RESPONSE,
 		.method = side->kind == UA_TK_REINV_OUT ? (uint8_t)SIPDP_METHOD_INVITE : 0,
@@ -257,6 +267,8 @@ ua_indlg_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_
 	if (ua->cb.on_response)
 		ua->cb.on_response(ua->user, &e);
 	d = ua_get(ua, h);
+	if (d != NULL && (ua_sess(d)->flags & US_ACK_DUE))
+		ua_ack_flush(ua, d);
 	if (d != NULL && (st == 481 || st == 408)) {
 		/* §12.2.1.2: the dialog is gone at the peer (or unreachable). */
 		ua_end(ua, d, st == 408 ? SIPDP_DLG_R_TIMEOUT : SIPDP_DLG_R_REJECTED, st,
@@ -302,9 +314,14 @@ send_in_dialog(struct sipdp_ua *ua, struct sipdp_dlg *d, enum sipdp_method metho
 	char br[SIPDP_TSX_BRANCH_LEN];
 	struct sipdp_tsx_dest dest;
 	sipdp_handle_t h = sipdp_dlg_handle(ua->dt, d), tsx;
-	uint32_t cseq = d->local_cseq + 1;
+	uint32_t cseq;
 	int rc, len;
 
+	/* A request sent from the callback reporting a 2xx goes after its
+	 * ACK (unless held: then the ACK waits for sipdp_ua_ack()). */
+	if (ua_sess(d)->flags & US_ACK_DUE)
+		ua_ack_flush(ua, d);
+	cseq = d->local_cseq + 1;
 	rc = sipdp_tsx_client_alloc(ua->tt, method, cseq, h, br, &tsx);
 	if (rc != 0) {
 		ua->stats.tsx_full++;
@@ -352,7 +369,7 @@ sipdp_ua_reinvite(struct sipdp_ua *ua, sipdp_handle_t h, struct sipdp_str extra,
 	ua->now_us = now_us;
 	if (d->state != SIPDP_DLG_S_ESTABLISHED)
 		return -EINVAL;
-	if (s->flags & (US_REINV_OUT | US_REINV_IN | US_ACK_WAIT))
+	if (s->flags & (US_REINV_OUT | US_REINV_IN | US_ACK_WAIT | US_ACK_HELD))
 		return -EBUSY; /* §14.1 */
 	if (s->glare_at)
 		return -EAGAIN;

@@ -101,6 +101,92 @@ ua_prack_fire(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us)
 	}
 }
 
+/*
+ * The queued provisional (sipdp_ua_ring_queued()) in ua_sess.mbuf: free
+ * before the final response (the kept 2xx comes after it). Layout:
+ * status u16, extra u16, ctype u16, body u32, then the three strings.
+ */
+#define RQ_HDR 10u
+
+int
+ua_prack_queue(struct sipdp_ua *ua, struct sipdp_dlg *d, uint16_t status, struct sipdp_str extra,
+	       struct sipdp_str ctype, struct sipdp_str body)
+{
+	struct ua_sess *s = ua_sess(d);
+	struct ua_ext *x = &s->x;
+	uint16_t el = (uint16_t)extra.len, cl = (uint16_t)ctype.len;
+	uint32_t bl = body.len;
+	char *p;
+
+	if (extra.len > UINT16_MAX || ctype.len > UINT16_MAX ||
+	    (uint64_t)RQ_HDR + extra.len + ctype.len + body.len > ua->mb_size)
+		return -EMSGSIZE;
+	if (x->xf & UX_RING_Q) {
+		uint32_t old_bl;
+		memcpy(&old_bl, ua_mb(ua, s->mbuf) + 6, 4);
+		ua->stats.rel1xx_queue_dropped++;
+		if (old_bl != 0 && bl == 0)
+			return 0; /* keep the one with the SDP */
+	} else {
+		s->mbuf = ua_mb_alloc(ua);
+		if (s->mbuf == 0) {
+			ua->stats.no_msgbuf++;
+			return -ENOSPC;
+		}
+		x->xf |= UX_RING_Q;
+	}
+	p = ua_mb(ua, s->mbuf);
+	memcpy(p, &status, 2);
+	memcpy(p + 2, &el, 2);
+	memcpy(p + 4, &cl, 2);
+	memcpy(p + 6, &bl, 4);
+	if (el)
+		memcpy(p + RQ_HDR, extra.p, el);
+	if (cl)
+		memcpy(p + RQ_HDR + el, ctype.p, cl);
+	if (bl)
+		memcpy(p + RQ_HDR + el + cl, body.p, bl);
+	ua->stats.rel1xx_queued++;
+	return 0;
+}
+
+void
+ua_prack_unqueue(struct sipdp_ua *ua, struct sipdp_dlg *d)
+{
+	struct ua_sess *s = ua_sess(d);
+
+	if (s->x.xf & UX_RING_Q) {
+		ua_mb_release(ua, &s->mbuf);
+		s->x.xf &= ~(uint32_t)UX_RING_Q;
+		ua->stats.rel1xx_queue_dropped++;
+	}
+}
+
+/* The PRACK came: the queued provisional goes, reliably, next RSeq. */
+static void
+send_queued(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us)
+{
+	struct ua_sess *s = ua_sess(d);
+	uint16_t status, el, cl;
+	uint32_t bl;
+	char *p = ua->out2; /* ua_prack_ring() builds in ua->out */
+	int rc = 0;
+
+	memcpy(&status, ua_mb(ua, s->mbuf), 2);
+	memcpy(&el, ua_mb(ua, s->mbuf) + 2, 2);
+	memcpy(&cl, ua_mb(ua, s->mbuf) + 4, 2);
+	memcpy(&bl, ua_mb(ua, s->mbuf) + 6, 4);
+	memcpy(p, ua_mb(ua, s->mbuf), RQ_HDR + (size_t)el + cl + bl);
+	/* Its buffer back first: the reliable copy needs one. */
+	ua_mb_release(ua, &s->mbuf);
+	s->x.xf &= ~(uint32_t)UX_RING_Q;
+	if (!ua_prack_ring(ua, d, status, sipdp_str_make(p + RQ_HDR, el),
+			   sipdp_str_make(p + RQ_HDR + el, cl),
+			   sipdp_str_make(p + RQ_HDR + el + cl, bl), now_us, &rc) ||
+	    rc != 0)
+		ua->stats.rel1xx_queue_dropped++;
+}
+
 /* A PRACK received in @d (UAS side). */
 void
 ua_prack_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_tsx_event *ev,
@@ -129,6 +215,12 @@ ua_prack_request(struct sipdp_ua *ua, struct sipdp_dlg *d, const struct sipdp_ts
 		x->oa = x->oa == UA_OA_LOCAL ? UA_OA_NONE : UA_OA_REMOTE;
 	uext_reset(ua);
 	uext_answer(ua, ev->tsx, d, 200, now_us);
+	if (x->xf & UX_RING_Q) {
+		send_queued(ua, d, now_us); /* before the app hears of the PRACK */
+		d = ua_get(ua, h);
+		if (d == NULL)
+			return;
+	}
 	uext_emit(ua, SIPDP_UA_EV_PRACK, d, 0, m);
 	d = ua_get(ua, h);
 	if (d == NULL)

@@ -46,14 +46,17 @@ enum ua_tk {
 	UA_TK_REFER_OUT,  /* our REFER: ref = transfer handle (ua_refer.c) */
 	UA_TK_NOTIFY_OUT, /* our NOTIFY: ref = transfer handle (ua_subs.c) */
 	UA_TK_XFER_IN,    /* a REFER or NOTIFY the transfer code answers */
+	UA_TK_OOD_OUT,    /* app request outside a dialog: ref = req_ref,
+			     tsx user_ref = its method (ua_ood.c) */
 };
 
 struct ua_tside {
-	uint64_t ref;      /* UA_TK_REQ_OUT: the app's req_ref */
+	uint64_t ref;      /* UA_TK_REQ_OUT, UA_TK_OOD_OUT: the app's req_ref */
 	uint32_t mbuf;     /* server: response template, index+1 */
 	uint16_t tmpl_len;
 	uint8_t kind;      /* enum ua_tk */
-	uint8_t final;     /* server: a final response was sent */
+	uint8_t final;     /* server: a final response was sent;
+			      UA_TK_OOD_OUT: the outcome was reported */
 };
 
 /* Per-dialog UA state (lib/dlg ext area). Room is left for PRACK (RSeq),
@@ -71,6 +74,9 @@ struct ua_tside {
 #define US_TERM        0x0400u /* on_terminated delivered / being delivered */
 #define US_PROV_SENT   0x0800u /* UAS: a provisional was sent */
 #define US_IN_ANSWER   0x1000u /* inside on_answered (sipdp_ua_keep allowed) */
+#define US_ACK_DUE     0x2000u /* UAC of an INVITE: its 2xx is being reported, the
+				  ACK goes when the callback returns (ua_ack.c) */
+#define US_ACK_HELD    0x4000u /* ... the app holds it (ackwait_at: deadline) */
 
 struct ua_sess {
 	uint64_t app;
@@ -78,9 +84,10 @@ struct ua_sess {
 	sipdp_timer_handle_t timer;
 	uint64_t armed_at;
 	uint64_t retx_at;            /* 2xx retransmission (UAS) */
-	uint64_t ackwait_at;         /* 64*T1 without ACK (UAS) */
+	uint64_t ackwait_at;         /* 64*T1 without ACK (UAS) | for our held ACK */
 	uint64_t glare_at;           /* §14.1 */
-	uint32_t mbuf;               /* kept 2xx, index+1 */
+	uint32_t mbuf;               /* kept 2xx, index+1 | UAS before the final:
+					the queued provisional (UX_RING_Q) */
 	uint16_t mlen;
 	uint16_t flags;              /* US_* */
 	uint32_t retx_ms;
@@ -113,6 +120,7 @@ struct sipdp_ua {
 	uint32_t t1_ms, t2_ms, t4_ms;
 	uint32_t retry_after_s;
 	uint64_t glare_ctr;
+	uint64_t ood_ctr;            /* From tags of requests outside dialogs */
 
 	/* identity, copied at creation: [0] the single one of the params
 	 * (fallback), [1 + transport * 2 + family] the table's (ua_ident()) */
@@ -148,6 +156,8 @@ struct sipdp_ua {
 	uint32_t se_s, min_se_s;
 	struct sipdp_str xhdr;
 	char xbuf[UA_XBUF_LEN];
+	/* Max-Forwards of the next request built, 0 = 70 (consumed like xhdr) */
+	uint8_t mf;
 };
 
 static inline struct ua_sess *
@@ -223,6 +233,8 @@ int ua_build_response(struct sipdp_ua *ua, sipdp_handle_t tsx, struct sipdp_dlg 
 int ua_keep_template(struct sipdp_ua *ua, sipdp_handle_t tsx, const struct sipdp_msg *req,
 		     struct sipdp_str to_tag);
 void ua_next_hop(struct sipdp_ua *ua, struct sipdp_dlg *d, struct sipdp_tsx_dest *dest);
+/* The ACK for the 2xx to the INVITE with CSeq ack_cseq: the copy kept by
+ * sipdp_ua_ack() when there is one, else built without body. */
 int ua_send_ack(struct sipdp_ua *ua, struct sipdp_dlg *d);
 /* Send BYE in @d (no state change). */
 int ua_send_bye(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
@@ -241,6 +253,23 @@ void ua_start_2xx_retx(struct sipdp_ua *ua, struct sipdp_dlg *d, sipdp_handle_t 
 void ua_uac_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
 void ua_uac_ict_gone(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);
 int ua_send_cancel(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
+
+/* ACK of our INVITEs' 2xx, deferred or not (ua_ack.c) */
+/* Send the ACK due or held (without body) now, if any. */
+void ua_ack_flush(struct sipdp_ua *ua, struct sipdp_dlg *d);
+/* A 2xx for our INVITE arrived again while its ACK is held: true (absorb). */
+static inline bool
+ua_ack_held(const struct sipdp_dlg *d)
+{
+	return (ua_sess((struct sipdp_dlg *)d)->flags & US_ACK_HELD) != 0;
+}
+/* Drop the kept copy of an ACK with body (its INVITE transaction ended). */
+void ua_ack_unkeep(struct sipdp_ua *ua, struct sipdp_dlg *d);
+/* The held ACK's deadline passed: ACK without body, BYE, end. */
+void ua_ack_timeout(struct sipdp_ua *ua, struct sipdp_dlg *d, uint64_t now_us);
+
+/* requests outside dialogs (ua_ood.c) */
+void ua_ood_response(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev);
 
 /* in dialog (ua_indlg.c) */
 void ua_indlg_request(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t now_us);

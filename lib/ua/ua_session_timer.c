@@ -261,6 +261,7 @@ ua_st_retry_422(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_
 	ctype = sipdp_str_make(p + 8 + el, cl);
 	body = sipdp_str_make(p + 8 + el + cl, bl);
 	ua_st_invite_hdrs(ua, x);
+	ua->mf = x->max_fwd; /* the same request (§7.4), the same count */
 	len = ua_build_request(ua, ua->out, head, s_invite, cseq, br, sizeof(br), extra, ctype, body,
 			       true);
 	ua->xhdr = SIPDP_STR_NULL;

@@ -45,6 +45,8 @@ sipdp_ua_invite(struct sipdp_ua *ua, const struct sipdp_ua_invite *inv, uint64_t
 		return -ENOSPC;
 	}
 	ua_ext_invite(ua, d, inv);
+	s->x.max_fwd = inv->max_forwards; /* the 422 retry says it again */
+	ua->mf = inv->max_forwards;
 	len = ua_build_request(ua, ua->out, d, s_invite, s->inv_cseq, br, sizeof(br), inv->extra,
 			       inv->ctype, inv->body, true);
 	ua->xhdr = SIPDP_STR_NULL;
@@ -257,6 +259,8 @@ on_2xx(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_tsx_event
 		return;
 	s = ua_sess(d);
 	h = sipdp_dlg_handle(ua->dt, d);
+	if (ua_ack_held(d))
+		return; /* the application holds the ACK: absorbed */
 	if (s->flags & US_CONFIRMED) {
 		/* A retransmitted 2xx: our ACK was lost (§13.2.2.4). */
 		ua->stats.acks_resent++;
@@ -268,8 +272,9 @@ on_2xx(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_tsx_event
 	s->ack_cseq = hs->inv_cseq;
 	sipdp_dlg_set_state(ua->dt, d, SIPDP_DLG_S_ESTABLISHED, SIPDP_DLG_EV_RX_2XX, m->status,
 			    SIPDP_DLG_R_NONE, now_us);
-	ua_send_ack(ua, d);
-	s->flags |= US_CONFIRMED;
+	/* The ACK is due: sent when on_answered returns (or before anything
+	 * it sends in this dialog), unless the application holds it. */
+	s->flags |= US_ACK_DUE;
 	ua_ext_uac_2xx(ua, d, m, now_us);
 
 	head = sipdp_dlg_get_any(ua->dt, hh);
@@ -280,7 +285,10 @@ on_2xx(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_tsx_event
 		 * The app asked to cancel: that is its one outcome. */
 		if (!extra)
 			report_failed(ua, head, 487, NULL, NULL);
-		ua_send_bye(ua, d, now_us);
+		d = ua_get(ua, h);
+		if (d == NULL)
+			return;
+		ua_send_bye(ua, d, now_us); /* the ACK first */
 		d = ua_get(ua, h);
 		if (d != NULL)
 			ua_end(ua, d, SIPDP_DLG_R_CANCELLED, m->status, SIPDP_DLG_EV_TX_BYE, now_us);
@@ -289,12 +297,16 @@ on_2xx(struct sipdp_ua *ua, struct sipdp_dlg *head, const struct sipdp_tsx_event
 	if (!extra)
 		ua_sess(head)->flags |= US_OUTCOME;
 	s->flags |= US_IN_ANSWER;
+	if (SIPDP_UNLIKELY(s->xflags != 0))
+		ua_ack_flush(ua, d); /* a transfer's call: ACKed before its NOTIFY says 200 */
 	ua_emit(ua, ua->cb.on_answered, SIPDP_UA_EV_ANSWERED, d, m->status, m, ev->src);
 	d = ua_get(ua, h);
 	if (d == NULL)
 		return;
 	s = ua_sess(d);
 	s->flags &= (uint16_t)~US_IN_ANSWER;
+	if (s->flags & US_ACK_DUE)
+		ua_ack_flush(ua, d);
 	if (extra && !(s->flags & US_KEEP)) {
 		/* §13.2.2.4: one session is enough; the extra fork is ACKed
 		 * (done) and ended with BYE. */
@@ -392,6 +404,9 @@ ua_uac_ict_gone(struct sipdp_ua *ua, const struct sipdp_tsx_event *ev, uint64_t 
 		return;
 	if (ua_sess(head)->inv_tsx == ev->tsx)
 		ua_sess(head)->inv_tsx = SIPDP_HANDLE_INVALID;
+	/* No 2xx can come again: ACKs kept for retransmissions go. */
+	for (struct sipdp_dlg *d = head; d != NULL; d = sipdp_dlg_set_next(ua->dt, d))
+		ua_ack_unkeep(ua, d);
 	/* The INVITE transaction is over (Timer M after a 2xx, or D): no
 	 * further answer can come; early dialogs that never got one end. */
 	report_failed(ua, head, 408, NULL, NULL);

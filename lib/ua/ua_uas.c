@@ -188,6 +188,28 @@ sipdp_ua_ring(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, struct sip
 }
 
 int
+sipdp_ua_ring_queued(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, struct sipdp_str extra,
+		     struct sipdp_str ctype, struct sipdp_str body, uint64_t now_us)
+{
+	int rc = 0;
+	struct sipdp_dlg *d = uas_pending(ua, h, &rc);
+	struct ua_ext *x;
+
+	if (d == NULL)
+		return rc;
+	if (status < 100 || status > 199)
+		return -EINVAL;
+	x = &ua_sess(d)->x;
+	if (status != 100 && ua->rel100 != SIPDP_UA_100REL_OFF && (x->xf & UX_REL_PEER)) {
+		if (x->xf & UX_HOLD)
+			return -EINVAL; /* a 2xx already waits for the PRACK */
+		if (x->xf & UX_REL_PEND)
+			return ua_prack_queue(ua, d, status, extra, ctype, body);
+	}
+	return sipdp_ua_ring(ua, h, status, extra, ctype, body, now_us);
+}
+
+int
 sipdp_ua_accept(struct sipdp_ua *ua, sipdp_handle_t h, uint16_t status, struct sipdp_str extra,
 		struct sipdp_str ctype, struct sipdp_str body, uint64_t now_us)
 {

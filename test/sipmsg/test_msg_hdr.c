@@ -32,7 +32,8 @@
  *    Session-Expires (RFC 4028), RSeq/RAck (RFC 3262), Reason cause
  *    (RFC 3326), Subscription-State (RFC 3265) give -ERANGE
  *  - Replaces (RFC 3891 §6.1) and the one escaped in a Refer-To URI (§7)
- *  - message helpers: top Via, From/To, CSeq, Require/Supported options
+ *  - message helpers: top Via, From/To, CSeq, Require/Supported options;
+ *    Max-Forwards 0..255, digits only (RFC 3261 §20.22), -ENOENT when absent
  *  - every prefix of every valid table input is parsed without reading past
  *    its end (ends after '%', '[', '"', '\', ';', '=' ...)
  *  - the fast paths (top Via straight from the value, CSeq in one pass,
@@ -1847,7 +1848,56 @@ test_cseq_fast_path_matches_general(void)
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* Max-Forwards (RFC 3261 §20.22): 1*DIGIT in 0..255, LWS around it. */
+static void
+test_max_forwards_is_0_to_255_digits_only(void)
+{
+	static const struct {
+		const char *in;
+		int rc;
+		uint32_t v;
+		const char *why;
+	} t[] = {
+		{ "70", 0, 70, "the usual value" },
+		{ "0", 0, 0, "zero is a value (483 is the receiver's business)" },
+		{ "255", 0, 255, "the top of the range" },
+		{ " 69 ", 0, 69, "LWS around the number" },
+		{ "\r\n 12", 0, 12, "a fold before it is LWS" },
+		{ "007", 0, 7, "leading zeros are digits" },
+		{ "256", -EBADMSG, 0, "above 255" },
+		{ "99999999999999999999", -EBADMSG, 0, "never wraps" },
+		{ "", -EBADMSG, 0, "empty" },
+		{ "   ", -EBADMSG, 0, "only LWS" },
+		{ "-1", -EBADMSG, 0, "no sign" },
+		{ "7 0", -EBADMSG, 0, "two numbers" },
+		{ "70;x=1", -EBADMSG, 0, "no parameters" },
+		{ "0x10", -EBADMSG, 0, "decimal only" },
+	};
+
+	for (size_t i = 0; i < SIPDP_ARRAY_SIZE(t); i++) {
+		size_t n = strlen(t[i].in);
+		struct guard_buf g;
+		uint32_t v = 4242;
+		CU_ASSERT_EQUAL_FATAL(guard_buf_make(&g, t[i].in, n), 0);
+		one_header_msg(&hmsg, SIPDP_HDR_MAX_FORWARDS, sipdp_str_make(g.data, n));
+		int rc = sipdp_msg_max_forwards(&hmsg, &v);
+		if (rc != t[i].rc || (rc == 0 && v != t[i].v) || (rc != 0 && v != 4242))
+			fprintf(stderr, "Max-Forwards '%s' (%s): rc %d v %u\n", t[i].in, t[i].why, rc, v);
+		CU_ASSERT_EQUAL(rc, t[i].rc);
+		CU_ASSERT_EQUAL(v, rc == 0 ? t[i].v : 4242);
+		guard_buf_free(&g);
+	}
+	/* absent: -ENOENT, nothing written */
+	{
+		uint32_t v = 4242;
+		one_header_msg(&hmsg, SIPDP_HDR_CSEQ, SIPDP_STR("1 INVITE"));
+		CU_ASSERT_EQUAL(sipdp_msg_max_forwards(&hmsg, &v), -ENOENT);
+		CU_ASSERT_EQUAL(v, 4242);
+	}
+}
+
 static struct sipdp_test_case cases[] = {
+	{ "max_forwards_is_0_to_255_digits_only", test_max_forwards_is_0_to_255_digits_only },
 	{ "via_fast_path_matches_general", test_via_fast_path_matches_general },
 	{ "host_bitmap_path_matches_byte_scan", test_host_bitmap_path_matches_byte_scan },
 	{ "nameaddr_tag_step_matches_general", test_nameaddr_tag_step_matches_general },
