@@ -395,11 +395,11 @@ call_end_leg(struct sipdp_call *c, struct call_bridge *b, unsigned leg, uint16_t
 
 	if (d == SIPDP_HANDLE_INVALID || sipdp_ua_dlg_info(c->ua, d, &info) != 0)
 		return;
-	if (info.role == SIPDP_DLG_ROLE_UAS && info.state != SIPDP_DLG_S_ESTABLISHED) {
+	if (info.role == SIPDP_DLG_UAS && info.state != SIPDP_DLG_S_ESTABLISHED) {
 		(void)sipdp_ua_reject(c->ua, d, status ? status : 480, SIPDP_STR_NULL, now_us);
 		return;
 	}
-	if (info.role == SIPDP_DLG_ROLE_UAC && info.state != SIPDP_DLG_S_ESTABLISHED) {
+	if (info.role == SIPDP_DLG_UAC && info.state != SIPDP_DLG_S_ESTABLISHED) {
 		sipdp_handle_t head = leg == CALL_LEG_B && b->b_head ? b->b_head : d;
 
 		if (sipdp_ua_cancel(c->ua, head, now_us) == 0)
