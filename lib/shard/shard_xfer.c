@@ -70,10 +70,10 @@ shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
 		} else if (r->action != SIPDP_CFG_ACTION_ANSWER) {
 			continue;
 		} else if (r->answer.prack != SIPDP_CFG_PRACK_OFF) {
+			/* "required" is enforced per call (421 below): the
+			 * stack must still serve rules that only support it. */
 			up->rel100 = SIPDP_UA_100REL_SUPPORTED;
 		}
-		/* "required" is enforced per call (421 below): the stack
-		 * must still serve rules that only support 100rel. */
 		if (st->enabled) {
 			if (se == 0)
 				se = st->expires;
