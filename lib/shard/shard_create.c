@@ -21,6 +21,42 @@ ip_text(const struct sipdp_dp_local *l, char *out, size_t cap)
 		snprintf(out, cap, "?");
 }
 
+/* The worker's bridges (B2BUA, lib/call) next to its UA: half its dialogs
+ * (each bridge is two), and the snapshot pins by bridge slot. */
+int
+shard_bridge_create(struct shard_worker *w)
+{
+	struct sipdp_call_params cp = { 0 };
+	uint32_t bridges = w->s->cfg->limits.dialogs_per_shard / 2;
+	int rc;
+
+	cp.ua = w->ua;
+	cp.bridges = bridges != 0 ? bridges : 1;
+	cp.seed = w->s->p.secret[0] ^ ((uint64_t)w->idx << 32) ^ 0x62726467ull;
+	cp.now_us = 1000000; /* the worker clock starts at 1 s (tsc_to_us) */
+	cp.route = shard_bridge_route;
+	cp.dest = shard_bridge_dest;
+	cp.user = w;
+	rc = sipdp_call_create(&cp, &w->call);
+	if (rc != 0)
+		return rc;
+	w->bpin = calloc(cp.bridges, sizeof(w->bpin[0]));
+	if (w->bpin == NULL)
+		return -ENOMEM;
+	w->bpin_cap = cp.bridges;
+	return 0;
+}
+
+void
+shard_bridge_destroy(struct shard_worker *w)
+{
+	sipdp_call_destroy(w->call);
+	w->call = NULL;
+	free(w->bpin);
+	w->bpin = NULL;
+	w->bpin_cap = w->bpin_n = 0;
+}
+
 static int
 worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 {
@@ -97,9 +133,15 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	up.cb.on_answered = shard_on_answered;
 	up.cb.on_failed = shard_on_failed;
 	up.cb.on_terminated = shard_on_terminated;
+	up.cb.on_provisional = shard_on_provisional;
+	up.cb.on_response = shard_on_response;
+	up.cb.on_glare_retry = shard_on_glare_retry;
 	up.user = w;
 	shard_xfer_params(cfg, &up, &xp);
 	rc = sipdp_ua_create(&up, &w->ua);
+	if (rc != 0)
+		return rc;
+	rc = shard_bridge_create(w);
 	if (rc != 0)
 		return rc;
 	rc = shard_gen_create(w);
@@ -251,6 +293,7 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 		if (w->n_txb != 0)
 			rte_pktmbuf_free_bulk(w->txb, w->n_txb);
 		drain_ring(w->ksend, false);
+		shard_bridge_destroy(w); /* no signalling: before the UA */
 		sipdp_ua_destroy(w->ua);
 		sipdp_timer_destroy(w->wheel);
 		sipdp_dp_reasm_destroy(w->reasm);

@@ -372,6 +372,8 @@ shard_on_terminated(void *user, const struct sipdp_ua_event *ev)
 {
 	struct shard_worker *w = user;
 
+	if (shard_bridge_event(w, ev))
+		return;
 	if (ev->app & SHARD_APP_GEN) {
 		if (w->gen != NULL)
 			live_add(w, -1);

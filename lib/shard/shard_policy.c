@@ -97,6 +97,42 @@ sipdp_shard_policy_match(const struct sipdp_shard_policy *p, const struct sipdp_
 	return -ENOENT;
 }
 
+/* The first bridge rule a new call to @p uri (a transfer target: no
+ * message, no source, no From) would match: its Request-URI conditions
+ * must hold, and a rule that also asks for a From user, a source network
+ * or another method than INVITE cannot be met without a request, so it is
+ * passed over. */
+int
+shard_policy_match_uri(const struct sipdp_shard_policy *p, struct sipdp_str uri,
+	struct sipdp_shard_policy_scratch *scratch)
+{
+	struct sipdp_uri ruri;
+
+	if (sipdp_uri_parse(uri, &ruri) != 0)
+		return -EINVAL;
+	for (uint16_t i = 0; i < p->nb_rules; i++) {
+		const struct sipdp_cfg_rule *cr = &p->cfg->rules[i];
+		const struct sipdp_cfg_match *mt = &cr->match;
+		const struct shard_rule *r = &p->rules[i];
+
+		if (cr->action != SIPDP_CFG_ACTION_BRIDGE || mt->from_user[0] != 0 ||
+		    mt->source.family != 0 || (mt->method[0] != 0 && strcmp(mt->method, "INVITE") != 0))
+			continue;
+		if (mt->ruri_user[0] != 0 && !user_eq(ruri.user, mt->ruri_user))
+			continue;
+		if (r->prefix_len != 0 && !(ruri.user.len >= r->prefix_len &&
+		    memcmp(ruri.user.p, mt->ruri_user_prefix, r->prefix_len) == 0))
+			continue;
+		if (r->re != NULL && pcre2_match(r->re, (PCRE2_SPTR)ruri.user.p, ruri.user.len, 0, 0,
+		    scratch->md, p->mctx) < 0)
+			continue;
+		if (r->ruri_host[0] != 0 && !host_match(ruri.host, r->ruri_host))
+			continue;
+		return i;
+	}
+	return -ENOENT;
+}
+
 static int
 put(char *out, uint32_t cap, uint32_t *o, const char *s, uint32_t n)
 {
@@ -303,6 +339,10 @@ shard_on_incoming(void *user, const struct sipdp_ua_event *ev)
 		(void)sipdp_ua_redirect(w->ua, ev->dlg, r->redirect.code,
 			sipdp_str_cstr(w->snap->policy->rules[rule].contact), w->now_us);
 		break;
+	case SIPDP_CFG_ACTION_BRIDGE:
+		w->st.policy_bridge++;
+		shard_bridge_incoming(w, ev, rule);
+		break;
 	default:
 		/* drop is decided before the UA sees the INVITE
 		 * (shard_policy_pre); getting here means the pre-check
@@ -319,6 +359,8 @@ shard_on_request(void *user, const struct sipdp_ua_event *ev)
 	struct shard_worker *w = user;
 	struct sipdp_str sdp = SIPDP_STR_NULL;
 
+	if (shard_bridge_event(w, ev))
+		return;
 	/* An offer in a re-INVITE or UPDATE gets the same answer again. */
 	/* A re-INVITE without one (a session refresh) gets it as our offer
 	 * (RFC 3261 §14.2). */
@@ -336,6 +378,8 @@ shard_on_request(void *user, const struct sipdp_ua_event *ev)
 void
 shard_on_answered(void *user, const struct sipdp_ua_event *ev)
 {
+	if (shard_bridge_event(user, ev))
+		return;
 	shard_gen_answered(user, ev);
 	shard_xfer_answered(user, ev);
 }
@@ -343,6 +387,8 @@ shard_on_answered(void *user, const struct sipdp_ua_event *ev)
 void
 shard_on_failed(void *user, const struct sipdp_ua_event *ev)
 {
+	if (shard_bridge_event(user, ev))
+		return;
 	shard_gen_failed(user, ev);
 	shard_xfer_failed(user, ev);
 }

@@ -11,6 +11,7 @@
 #include <rte_log.h>
 
 #include "sipdp_shard.h"
+#include "sipdp_call.h"
 #include "sipdp_timer.h"
 #include "sipdp_ua.h"
 #include "sipdp_log.h"
@@ -120,6 +121,14 @@ struct shard_dsample {
 	struct shard_dsample_pub stage;
 };
 
+/* shard_bridge.c: a config snapshot pinned by one live bridge (by bridge
+ * index), so a reload never frees the sipdp_cfg_bridge a bridge reads. */
+struct shard_bpin {
+	struct shard_snap *snap;     /* NULL: slot free */
+	uint64_t id;                 /* SHARD_BRIDGE_ID of the bridge holding it */
+};
+#define SHARD_BSTICKY 8
+
 /* shard_capture.c: per-worker capture state (SIP datagrams in and out). */
 #define SHARD_CAP_RING_SZ 4096
 
@@ -161,6 +170,14 @@ struct shard_worker {
 	/* the UA's identity per transport x family (shard_ident_create.c) */
 	char id_sent_by[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES][SHARD_IPSTR + 8];
 	char id_contact[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES][SIPDP_CFG_URI_LEN + 80];
+	/* B2BUA (lib/call, shard_bridge.c) */
+	struct sipdp_call *call;     /* this UA's bridges */
+	struct shard_bpin *bpin;     /* [bpin_cap]: snapshot pinned per live bridge */
+	uint32_t bpin_cap, bpin_n;   /* slots; pins held */
+	uint64_t bpin_attr;          /* bridge frees attributed to an event so far */
+	struct shard_snap *bsticky[SHARD_BSTICKY]; /* pins of bridges we could not name:
+						       dropped when no bridge is left */
+	uint8_t nb_sticky;
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64
@@ -234,7 +251,10 @@ int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 #define SHARD_APP_CONSULT     (1ull << 62)
 #define SHARD_APP_CONSULT_MAKE(dlg) (SHARD_APP_CONSULT | ((dlg) & (SHARD_APP_CONSULT - 1)))
 #define SHARD_APP_CONSULT_DLG(app)  ((sipdp_handle_t)((app) & (SHARD_APP_CONSULT - 1)))
-#define SHARD_APP_IS_RULE(app) ((app) != 0 && !((app) & (SHARD_APP_GEN | SHARD_APP_CONSULT)))
+/*  - a leg of a bridge (lib/call): bit 61 (SIPDP_CALL_APP_BRIDGE), bits 62-63
+ *    clear; lib/call's own word, handed to sipdp_call_on_event(). */
+#define SHARD_APP_IS_RULE(app) ((app) != 0 && \
+	!((app) & (SHARD_APP_GEN | SHARD_APP_CONSULT | SIPDP_CALL_APP_BRIDGE)))
 #define SHARD_APP_SNAP(app)   ((struct shard_snap *)(uintptr_t)((app) & 0xffffffffffc0ull))
 #define SHARD_APP_RULE(app)   ((int)((app) & 0x3f))
 #define SHARD_APP_LOCAL(app)  ((uint8_t)((app) >> 48))
@@ -276,6 +296,27 @@ void shard_gen_forget(const struct sipdp_shard *s);
 int shard_snap_create(struct sipdp_shard *s, const struct sipdp_cfg *cfg, struct shard_snap **out);
 void shard_snap_destroy(struct shard_snap *snap);
 void shard_reload_reclaim(struct sipdp_shard *s, bool all);
+
+/* shard_bridge.c: the B2BUA bridges of a worker (lib/call) */
+/* The bridge a lib/call word names: its slot (bits 0-23) and generation
+ * (bits 24-47), the same in every leg's word (lib/call/call_pvt.h). */
+#define SHARD_BRIDGE_ID(word)   ((word) & 0xffffffffffffull)
+#define SHARD_BRIDGE_SLOT(word) ((uint32_t)((word) & 0xffffffu))
+const struct sipdp_cfg_bridge *shard_bridge_route(void *user, struct sipdp_str target);
+void shard_bridge_dest(void *user, struct sipdp_tsx_dest *dest);
+void shard_bridge_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int rule);
+bool shard_bridge_event(struct shard_worker *w, const struct sipdp_ua_event *ev);
+bool shard_bridge_xfer(struct shard_worker *w, const struct sipdp_ua_xfer_event *ev);
+unsigned shard_bridge_expire(struct shard_worker *w);
+void shard_bridge_gauges(struct shard_worker *w);
+void shard_on_provisional(void *user, const struct sipdp_ua_event *ev);
+void shard_on_response(void *user, const struct sipdp_ua_event *ev);
+void shard_on_glare_retry(void *user, const struct sipdp_ua_event *ev);
+/* shard_create.c */
+int shard_bridge_create(struct shard_worker *w);
+void shard_bridge_destroy(struct shard_worker *w);
+int shard_policy_match_uri(const struct sipdp_shard_policy *p, struct sipdp_str uri,
+	struct sipdp_shard_policy_scratch *scratch);
 
 /* shard_ctl.c */
 void shard_telemetry_forget(const struct sipdp_shard *s);

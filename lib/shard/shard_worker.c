@@ -367,6 +367,7 @@ gauges(struct shard_worker *w)
 	w->st.ua_build_errors = us->build_errors;
 	w->st.ua_rx_bad = us->rx_bad;
 	shard_xfer_gauges(w);
+	shard_bridge_gauges(w);
 }
 
 int
@@ -413,6 +414,8 @@ shard_worker_main(void *arg)
 			 * cannot starve the RX rings. */
 			next_tick = t0 + tick;
 			work += (unsigned)sipdp_ua_expire(w->ua, w->now_us, 1024);
+			/* Bridge timers (ring, answer, duration, probes). */
+			work += shard_bridge_expire(w);
 			int f = sipdp_timer_expire(w->wheel, w->now_us, shard_ring_fire, w, 1024);
 			if (f > 0)
 				work += (unsigned)f;

@@ -55,14 +55,25 @@ shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
 	up->rel100 = SIPDP_UA_100REL_OFF;
 	for (uint16_t i = 0; i < cfg->nb_rules; i++) {
 		const struct sipdp_cfg_rule *r = &cfg->rules[i];
-		const struct sipdp_cfg_session_timer *st = &r->answer.session_timer;
+		const struct sipdp_cfg_session_timer *st = r->action == SIPDP_CFG_ACTION_BRIDGE ?
+			&r->bridge.session_timer : &r->answer.session_timer;
 
-		if (r->action != SIPDP_CFG_ACTION_ANSWER)
+		/* A bridge runs 100rel on each leg itself (lib/call): the
+		 * stack must support it for a rule that does not turn it off.
+		 * Session timers are set per leg by lib/call; the stack gate
+		 * below opens only when an answer or bridge rule enables
+		 * them. REFER termination needs the transfer support, which
+		 * is always on (xp below). */
+		if (r->action == SIPDP_CFG_ACTION_BRIDGE) {
+			if (r->bridge.prack != SIPDP_CFG_PRACK_OFF)
+				up->rel100 = SIPDP_UA_100REL_SUPPORTED;
+		} else if (r->action != SIPDP_CFG_ACTION_ANSWER) {
 			continue;
-		/* "required" is enforced per call (421 below): the stack
-		 * must still serve rules that only support 100rel. */
-		if (r->answer.prack != SIPDP_CFG_PRACK_OFF)
+		} else if (r->answer.prack != SIPDP_CFG_PRACK_OFF) {
+			/* "required" is enforced per call (421 below): the
+			 * stack must still serve rules that only support it. */
 			up->rel100 = SIPDP_UA_100REL_SUPPORTED;
+		}
 		if (st->enabled) {
 			if (se == 0)
 				se = st->expires;
@@ -256,6 +267,8 @@ shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev)
 {
 	struct shard_worker *w = user;
 
+	if (shard_bridge_xfer(w, ev))
+		return;
 	if ((ev->type == SIPDP_UA_XFER_EV_DONE || ev->type == SIPDP_UA_XFER_EV_PROGRESS) &&
 	    (ev->app & SHARD_APP_GEN)) {
 		shard_gen_xfer(w, ev); /* a transfer of the calls: generator */
@@ -377,6 +390,8 @@ shard_on_confirmed(void *user, const struct sipdp_ua_event *ev)
 	const struct sipdp_cfg_rule *r = rule_of(ev->app);
 	const struct sipdp_cfg_auto_transfer *at;
 
+	if (shard_bridge_event(w, ev))
+		return;
 	shard_gen_confirmed(w, ev);
 	if (r == NULL || !r->has_transfer || !r->transfer.has_auto)
 		return;
@@ -399,6 +414,8 @@ shard_on_ext(void *user, const struct sipdp_ua_event *ev)
 	struct shard_worker *w = user;
 	struct sipdp_str sdp;
 
+	if (shard_bridge_event(w, ev))
+		return;
 	if (ev->type != SIPDP_UA_EV_REFRESH_DUE)
 		return;
 	/* RFC 4028 §10: a re-INVITE refresh repeats the session's SDP. */

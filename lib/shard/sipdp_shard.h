@@ -124,6 +124,22 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(gen_xfer_completed) /* calls: transfers a NOTIFY reported 2xx for */ \
 	X(gen_xfer_failed)  /* calls: transfers that did not complete */ \
 	X(gen_target_byes)  /* calls: BYEs to calls answered as our transfers' target */ \
+	X(policy_bridge)    /* INVITEs given to a bridge rule (B2BUA) */ \
+	X(bridges_live)     /* bridges in use (gauge, lib/call) */ \
+	X(bridges_answered) /* bridged calls answered 2xx */ \
+	X(bridges_failed)   /* bridged calls answered >= 300 after every target */ \
+	X(bridges_cancelled) /* bridged calls the caller cancelled */ \
+	X(bridge_failovers) /* next target tried */ \
+	X(bridge_ring_timeouts) /* a target sent no 1xx within ring_timeout_ms */ \
+	X(bridge_targets_down) /* targets marked down (events) */ \
+	X(bridge_targets_down_now) /* targets down now (gauge) */ \
+	X(bridge_all_down_503) /* bridged INVITEs refused: every target down */ \
+	X(bridge_full_503)  /* bridged INVITEs refused: bridge or setup table full */ \
+	X(bridge_relayed)   /* in-dialog requests carried across a bridge */ \
+	X(bridge_refers_terminated) /* REFERs on a bridge executed by sipdp */ \
+	X(bridge_transfers_ok) /* those that reached the target */ \
+	X(bridge_transfers_failed) /* those that did not: the call stayed */ \
+	X(bridge_pins)      /* config snapshots pinned by live bridges (gauge) */ \
 	X(loop_cycles)      /* TSC cycles since the loop started (gauge, each second) */ \
 	X(cpu_ns)           /* CPU time the worker thread got (gauge, each second) */ \
 	X(busy_cpu_ns)      /* its share in busy iterations: preemption removed (gauge) */
