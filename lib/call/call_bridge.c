@@ -331,7 +331,7 @@ looped(const struct sipdp_call *c, const struct sipdp_msg *m)
 
 int
 sipdp_call_bridge(struct sipdp_call *c, const struct sipdp_ua_event *ev,
-	const struct sipdp_cfg_bridge *route, uint64_t now_us)
+	const struct sipdp_cfg_bridge *route, uint64_t bridge_user, uint64_t now_us)
 {
 	struct call_bridge *b;
 	sipdp_handle_t bh;
@@ -378,6 +378,7 @@ sipdp_call_bridge(struct sipdp_call *c, const struct sipdp_ua_event *ev,
 	memset(b, 0, sizeof(*b));
 	b->state = CALL_SETUP;
 	b->route = route;
+	b->user = bridge_user;
 	b->leg[CALL_LEG_A] = ev->dlg;
 	b->pend_leg = CALL_LEGS;
 	b->cur_target = UINT16_MAX;
@@ -390,14 +391,14 @@ sipdp_call_bridge(struct sipdp_call *c, const struct sipdp_ua_event *ev,
 			c->st.full_503++;
 		b->state = CALL_ENDING;
 		reject_a(c, b, rc == -ENOSPC ? 503 : 500, now_us);
-		return 0;
+		return 1;
 	}
 	if (call_route_order(c, b, now_us) == 0) {
 		c->st.all_down_503++;
 		call_setup_release(c, b);
 		b->state = CALL_ENDING;
 		reject_a(c, b, 503, now_us);
-		return 0;
+		return 1;
 	}
 	/* The A leg's own extensions, per the rule. */
 	if (route->session_timer.enabled)
@@ -410,7 +411,7 @@ sipdp_call_bridge(struct sipdp_call *c, const struct sipdp_ua_event *ev,
 	if (route->prack == SIPDP_CFG_PRACK_OFF)
 		(void)sipdp_ua_rel100_off(c->ua, ev->dlg);
 	call_bridge_try_next(c, b, bh, now_us);
-	return 0;
+	return 1;
 }
 
 /* End @p leg of the bridge: BYE once it is a dialog, CANCEL while our
@@ -449,8 +450,11 @@ call_bridge_maybe_free(struct sipdp_call *c, struct call_bridge *b, sipdp_handle
 	call_stop_timer(c, &b->t_answer);
 	call_stop_timer(c, &b->t_max);
 	call_setup_release(c, b);
-	if (sipdp_pool_free(c->bridges, bh) == 0)
+	if (sipdp_pool_free(c->bridges, bh) == 0) {
 		c->st.bridges_live--;
+		if (c->p.released != NULL)
+			c->p.released(c->p.user, b->user);
+	}
 }
 
 /* One leg is gone: end every other one, then free when all are gone. */

@@ -97,6 +97,7 @@ struct call_bridge {
 	uint16_t best_status;   /* the failure A gets when no target answers */
 	uint16_t cur_target;    /* index in route->targets of the attempt */
 	const struct sipdp_cfg_bridge *route;
+	uint64_t user;          /* the embedder's word, back in params.released */
 	sipdp_handle_t leg[CALL_LEGS];
 	sipdp_handle_t b_head;  /* head dialog of the B attempt in flight */
 	sipdp_handle_t pend_req; /* server request on pend_leg awaiting the answer */

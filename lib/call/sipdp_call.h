@@ -61,6 +61,16 @@ typedef const struct sipdp_cfg_bridge *(*sipdp_call_route_fn)(void *user, struct
  */
 typedef void (*sipdp_call_dest_fn)(void *user, struct sipdp_tsx_dest *dest);
 
+/**
+ * A bridge is freed: @p bridge_user is the value given to
+ * sipdp_call_bridge() for it. Called exactly once per bridge that
+ * sipdp_call_bridge() created (not for INVITEs it answered at once), from
+ * inside whatever call ended it (an event, a timer, destroy excepted). The
+ * embedder releases what it pinned for the bridge (the config snapshot its
+ * route lives in). May be NULL.
+ */
+typedef void (*sipdp_call_released_fn)(void *user, uint64_t bridge_user);
+
 struct sipdp_call_params {
 	struct sipdp_ua *ua;       /**< the shard's UA (required) */
 	uint32_t bridges;          /**< bridge capacity, > 0 */
@@ -73,7 +83,8 @@ struct sipdp_call_params {
 	uint64_t now_us;
 	sipdp_call_route_fn route; /**< REFER targets; NULL: REFERs get 403 */
 	sipdp_call_dest_fn dest;   /**< may be NULL */
-	void *user;                /**< passed to route and dest */
+	sipdp_call_released_fn released; /**< may be NULL */
+	void *user;                /**< passed to route, dest and released */
 };
 
 /** Counters (sipdp_call_stats()). */
@@ -125,13 +136,18 @@ void sipdp_call_destroy(struct sipdp_call *c);
 /**
  * Bridge an incoming INVITE: from inside on_incoming (@p ev is that event).
  * Answers the A leg itself when it cannot go on: 483 (Max-Forwards 0), 482
- * (our own B-leg INVITE looped back), 503 with Retry-After (bridge or setup
- * table full, every target down), or the best final of the targets.
- * @return 0 when the INVITE was taken (bridged or answered); -EINVAL
- *         (not an INCOMING event, NULL route, no targets).
+ * (our own B-leg INVITE looped back), 420/421 (100rel against the rule),
+ * 503 with Retry-After (bridge or setup table full, every target down), or
+ * the best final of the targets. @p route must stay valid until the
+ * bridge's released hook has run for @p bridge_user: take what pins it
+ * before this call, and drop it yourself when this returns 0 or less.
+ * @return 1 when a bridge was made: released runs for it exactly once
+ *         (possibly already, inside this call, when A was answered at once);
+ *         0 when the INVITE was answered before any bridge was made;
+ *         -EINVAL (not an INCOMING event, NULL route, no targets).
  */
 int sipdp_call_bridge(struct sipdp_call *c, const struct sipdp_ua_event *ev,
-		      const struct sipdp_cfg_bridge *route, uint64_t now_us);
+		      const struct sipdp_cfg_bridge *route, uint64_t bridge_user, uint64_t now_us);
 
 /**
  * A UA event (any callback but on_incoming, including on_ext) of a dialog

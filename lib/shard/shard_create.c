@@ -22,7 +22,7 @@ ip_text(const struct sipdp_dp_local *l, char *out, size_t cap)
 }
 
 /* The worker's bridges (B2BUA, lib/call) next to its UA: half its dialogs
- * (each bridge is two), and the snapshot pins by bridge slot. */
+ * (each bridge is two). */
 int
 shard_bridge_create(struct shard_worker *w)
 {
@@ -36,15 +36,10 @@ shard_bridge_create(struct shard_worker *w)
 	cp.now_us = 1000000; /* the worker clock starts at 1 s (tsc_to_us) */
 	cp.route = shard_bridge_route;
 	cp.dest = shard_bridge_dest;
+	cp.released = shard_bridge_released;
 	cp.user = w;
 	rc = sipdp_call_create(&cp, &w->call);
-	if (rc != 0)
-		return rc;
-	w->bpin = calloc(cp.bridges, sizeof(w->bpin[0]));
-	if (w->bpin == NULL)
-		return -ENOMEM;
-	w->bpin_cap = cp.bridges;
-	return 0;
+	return rc;
 }
 
 void
@@ -52,9 +47,6 @@ shard_bridge_destroy(struct shard_worker *w)
 {
 	sipdp_call_destroy(w->call);
 	w->call = NULL;
-	free(w->bpin);
-	w->bpin = NULL;
-	w->bpin_cap = w->bpin_n = 0;
 }
 
 static int

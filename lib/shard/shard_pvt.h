@@ -121,13 +121,6 @@ struct shard_dsample {
 	struct shard_dsample_pub stage;
 };
 
-/* shard_bridge.c: a config snapshot pinned by one live bridge (by bridge
- * index), so a reload never frees the sipdp_cfg_bridge a bridge reads. */
-struct shard_bpin {
-	struct shard_snap *snap;     /* NULL: slot free */
-	uint64_t id;                 /* SHARD_BRIDGE_ID of the bridge holding it */
-};
-#define SHARD_BSTICKY 8
 
 /* shard_capture.c: per-worker capture state (SIP datagrams in and out). */
 #define SHARD_CAP_RING_SZ 4096
@@ -172,12 +165,7 @@ struct shard_worker {
 	char id_contact[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES][SIPDP_CFG_URI_LEN + 80];
 	/* B2BUA (lib/call, shard_bridge.c) */
 	struct sipdp_call *call;     /* this UA's bridges */
-	struct shard_bpin *bpin;     /* [bpin_cap]: snapshot pinned per live bridge */
-	uint32_t bpin_cap, bpin_n;   /* slots; pins held */
-	uint64_t bpin_attr;          /* bridge frees attributed to an event so far */
-	struct shard_snap *bsticky[SHARD_BSTICKY]; /* pins of bridges we could not name:
-						       dropped when no bridge is left */
-	uint8_t nb_sticky;
+	uint32_t bridge_pins;        /* snapshot references held by live bridges */
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64
@@ -298,12 +286,9 @@ void shard_snap_destroy(struct shard_snap *snap);
 void shard_reload_reclaim(struct sipdp_shard *s, bool all);
 
 /* shard_bridge.c: the B2BUA bridges of a worker (lib/call) */
-/* The bridge a lib/call word names: its slot (bits 0-23) and generation
- * (bits 24-47), the same in every leg's word (lib/call/call_pvt.h). */
-#define SHARD_BRIDGE_ID(word)   ((word) & 0xffffffffffffull)
-#define SHARD_BRIDGE_SLOT(word) ((uint32_t)((word) & 0xffffffu))
 const struct sipdp_cfg_bridge *shard_bridge_route(void *user, struct sipdp_str target);
 void shard_bridge_dest(void *user, struct sipdp_tsx_dest *dest);
+void shard_bridge_released(void *user, uint64_t bridge_user);
 void shard_bridge_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int rule);
 bool shard_bridge_event(struct shard_worker *w, const struct sipdp_ua_event *ev);
 bool shard_bridge_xfer(struct shard_worker *w, const struct sipdp_ua_xfer_event *ev);

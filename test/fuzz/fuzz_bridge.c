@@ -90,7 +90,7 @@ static void
 s_incoming(void *user, const struct sipdp_ua_event *ev)
 {
 	(void)user;
-	(void)sipdp_call_bridge(call, ev, &route, now_us);
+	(void)sipdp_call_bridge(call, ev, &route, 0, now_us);
 }
 
 static void

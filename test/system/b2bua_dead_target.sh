@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # B2BUA with a dead first target (suite 'system'), rule callee-dead of
 # configs/b2bua.yaml: 198.51.100.20:5099 (nothing listens there) first,
-# ring_timeout_ms 500, down_after 3; then the normal UAS on :5060. T1 is
-# 100 ms here so an INVITE nobody answers ends (timer B, 64*T1) in 6.4 s.
+# ring_timeout_ms 500, down_after 3; then the normal UAS on :5060. A call
+# moves on at its ring timeout; the INVITE left behind at the dead target
+# ends on its own Timer B (64*T1), which T1 = 100 ms here makes 6.4 s, so
+# the drain check does not wait 32 s.
 #  1. 10 calls at 5/s: every call succeeds on the second target; until the
 #     third ring timeout every call tries the dead one first, so at least 3
 #     fail over and the target is marked down (targets_down >= 1, 1 down
