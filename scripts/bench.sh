@@ -34,6 +34,7 @@
 #   the first rate with a failed call. Each run is bounded (RUN_TIMEOUT s).
 # Prints one line per rate; docs/performance.md has the figures.
 # MODE=transfer: the transfer-rate run instead (scripts/bench-transfer.inc.sh).
+# MODE=b2bua: bridged calls through A (scripts/bench-b2bua.inc.sh).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin=${1:-$root/build-release/app/sipdp/sipdp}
@@ -162,6 +163,10 @@ config sipdp-bench-a server 192.0.2.11 "policy:
 
 if [ "${MODE:-calls}" = transfer ]; then
 	source "$root/scripts/bench-transfer.inc.sh"
+	exit 0
+fi
+if [ "${MODE:-calls}" = b2bua ]; then
+	source "$root/scripts/bench-b2bua.inc.sh"
 	exit 0
 fi
 
