@@ -30,7 +30,7 @@
 
 enum { B2B_A = 0, B2B_S = 1, B2B_B = 2, B2B_C = 3, B2B_EPS = 4 };
 
-#define B2B_Q_LEN 64
+#define B2B_Q_LEN 256
 #define B2B_PKT_MAX 2048
 #define B2B_PEND 8
 
@@ -91,7 +91,9 @@ bool b2b_s_idle(struct b2b_net *net, const char *who);
 
 /** The measured stack's entry points (out of line for callgrind). */
 int b2b_s_recv(struct b2b_net *net, const char *buf, uint32_t len, const struct sipdp_tsx_dest *src);
-void b2b_s_expire(struct b2b_net *net);
+/** b2b_s_expire(): S's UA timers, then its bridge timers, at most @p max
+ *  of each. @return the larger count fired. */
+int b2b_s_expire(struct b2b_net *net, uint32_t max);
 
 /** Transactions alive at steady state for a clock step of @p step µs
  *  (@p per_call of them lingering 64*T1 per call), bounded. */
