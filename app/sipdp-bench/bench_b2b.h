@@ -65,6 +65,7 @@ struct b2b_net {
 	uint64_t now;
 	bool timing;                       /* count S's time (on by default) */
 	uint64_t s_ns;                     /* time spent in S while timing */
+	uint64_t s_in, s_out;              /* datagrams S received / sent while timing */
 	uint64_t dropped, errors, s_unhandled;
 };
 

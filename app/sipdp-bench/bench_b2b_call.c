@@ -106,7 +106,7 @@ bench_b2b_call_main(int argc, char **argv)
 	b = &net->ep[B2B_B];
 	for (uint64_t i = 0; i < warm + n; i++) {
 		if (i == warm) {
-			net->s_ns = 0;
+			net->s_ns = net->s_in = net->s_out = 0;
 			t0 = bench_now_ns();
 		}
 		rc = one_call(net, step);
@@ -154,9 +154,10 @@ bench_b2b_call_main(int argc, char **argv)
 	printf("b2b-call-all-stacks: %.0f calls/s\n", (double)n * 1e9 / (double)(t1 - t0));
 	printf("bridge-memory: %zu bytes/bridged call\n",
 	       2 * mem.per_dialog + sipdp_call_bytes_per_bridge(net->call));
-	printf("  (S %.0f ns/call; whole loop %.0f ns (4 stacks); %llu calls after %llu warm-up; "
+	printf("  (S %.0f ns/call, %.1f datagrams in and %.1f out per call; whole loop %.0f ns (4 stacks); %llu calls after %llu warm-up; "
 	       "2 x %zu B dialog + %zu B bridge; S live at the end of the run: dialogs %u, tsx %u)\n",
-	       (double)s_ns / (double)n, (double)(t1 - t0) / (double)n, (unsigned long long)n,
+	       (double)s_ns / (double)n, (double)net->s_in / (double)n, (double)net->s_out / (double)n,
+	       (double)(t1 - t0) / (double)n, (unsigned long long)n,
 	       (unsigned long long)warm, mem.per_dialog, sipdp_call_bytes_per_bridge(net->call),
 	       live_dlg, live_tsx);
 	b2b_net_free(net);

@@ -65,6 +65,8 @@ b2b_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint32_
 		net->dropped++;
 		return 0;
 	}
+	if (ep->id == B2B_S && net->timing)
+		net->s_out++;
 	p = &net->q[(net->head + net->n++) % B2B_Q_LEN];
 	p->from = ep->id;
 	p->to = to;
@@ -220,8 +222,10 @@ b2b_settle(struct b2b_net *net)
 			uint64_t t0 = bench_now_ns();
 
 			rc = b2b_s_recv(net, p->data, p->len, &src);
-			if (net->timing)
+			if (net->timing) {
 				net->s_ns += bench_now_ns() - t0;
+				net->s_in++;
+			}
 		} else {
 			rc = sipdp_ua_recv(net->ep[to].ua, p->data, p->len, &src, net->now);
 			if (net->ep[to].npend)

@@ -121,7 +121,7 @@ bench_b2b_refer_main(int argc, char **argv)
 	c = &net->ep[B2B_C];
 	for (uint64_t i = 0; i < warm + n; i++) {
 		if (i == warm) {
-			net->s_ns = 0;
+			net->s_ns = net->s_in = net->s_out = 0;
 			ok0 = sipdp_call_stats(net->call)->transfers_ok;
 			terminated0 = b->terminated;
 			t0 = bench_now_ns();
@@ -179,10 +179,11 @@ bench_b2b_refer_main(int argc, char **argv)
 	}
 	printf("b2b-refer: %.0f transfers/s\n", (double)n * 1e9 / (double)s_ns);
 	printf("b2b-refer-all-stacks: %.0f transfers/s\n", (double)n * 1e9 / (double)(t1 - t0));
-	printf("  (S %.0f ns/transfer; whole loop %.0f ns (4 stacks, call setup and teardown "
+	printf("  (S %.0f ns/transfer, %.1f datagrams in and %.1f out per transfer; whole loop %.0f ns (4 stacks, call setup and teardown "
 	       "included); %llu transfers after %llu warm-up, 0 failed; S live at the end of the "
 	       "run: dialogs %u, tsx %u, transfer records %u)\n",
-	       (double)s_ns / (double)n, (double)(t1 - t0) / (double)n, (unsigned long long)n,
+	       (double)s_ns / (double)n, (double)net->s_in / (double)n, (double)net->s_out / (double)n,
+	       (double)(t1 - t0) / (double)n, (unsigned long long)n,
 	       (unsigned long long)warm, live_dlg, live_tsx, live_x);
 	b2b_net_free(net);
 	free(net);
