@@ -91,6 +91,10 @@ usage(FILE *f)
 #ifdef SIPDP_BENCH_TRANSFER
 	      "  transfer [--transfers N]             transferee transfers on one core\n"
 #endif
+#ifdef SIPDP_BENCH_B2B
+	      "  b2b-call [--calls N] [--step-us US]  calls bridged by the B2BUA on one core\n"
+	      "  b2b-refer [--transfers N]            REFERs terminated by the B2BUA on one core\n"
+#endif
 	      ,
 	      f);
 }
@@ -111,6 +115,12 @@ main(int argc, char **argv)
 #ifdef SIPDP_BENCH_TRANSFER
 	if (strcmp(argv[1], "transfer") == 0)
 		return bench_transfer_main(argc - 1, argv + 1);
+#endif
+#ifdef SIPDP_BENCH_B2B
+	if (strcmp(argv[1], "b2b-call") == 0)
+		return bench_b2b_call_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "b2b-refer") == 0)
+		return bench_b2b_refer_main(argc - 1, argv + 1);
 #endif
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

@@ -33,5 +33,7 @@ bench_now_ns(void)
 int bench_parse_main(int argc, char **argv);
 int bench_uas_main(int argc, char **argv);
 int bench_transfer_main(int argc, char **argv);
+int bench_b2b_call_main(int argc, char **argv);
+int bench_b2b_refer_main(int argc, char **argv);
 
 #endif
