@@ -83,7 +83,7 @@ s_event(void *user, const struct sipdp_ua_event *ev)
 	struct b2b_net *net = ((struct b2b_ep *)user)->net;
 
 	if (ev->type == SIPDP_UA_EV_INCOMING) {
-		if (sipdp_call_bridge(net->call, ev, &net->route, net->now) != 0)
+		if (sipdp_call_bridge(net->call, ev, &net->route, 0, net->now) != 1)
 			net->errors++;
 		return;
 	}
