@@ -127,6 +127,22 @@ struct sipdp_cfg_timers {
 	uint32_t t4_ms;                 /**< default 5000 */
 };
 
+/**
+ * Overload control (docs/configuration.md#overload). Each worker measures
+ * its own load every window: the share of its non-empty RX bursts (and
+ * hand-off dequeues) that came in full, i.e. the rings hold more than one
+ * burst. Above on_pct it sheds 10 points more of the new INVITEs (503 +
+ * Retry-After, statelessly, before any transaction); at or below off_pct
+ * 5 points fewer; in between it holds. Calls already taken are never shed.
+ */
+struct sipdp_cfg_overload {
+	bool enabled;                   /**< default true */
+	uint32_t on_pct;                /**< full bursts, %, that raise the shed share (default 50) */
+	uint32_t off_pct;               /**< ... at or below which it falls, < on_pct (default 10) */
+	uint32_t window_ms;             /**< measuring window (default 10) */
+	uint32_t retry_after_s;         /**< Retry-After of the 503 (default 5) */
+};
+
 struct sipdp_cfg_identity {
 	char user_agent[SIPDP_CFG_STR_LEN];   /**< User-Agent / Server value */
 	char contact_user[SIPDP_CFG_NAME_LEN]; /**< user part of our Contact */
@@ -364,6 +380,7 @@ struct sipdp_cfg {
 	struct sipdp_cfg_limits limits;
 	struct sipdp_cfg_tls tls;
 	struct sipdp_cfg_timers timers;
+	struct sipdp_cfg_overload overload;
 	struct sipdp_cfg_identity identity;
 	struct sipdp_cfg_log log;
 	uint16_t nb_rules;

@@ -111,6 +111,9 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	up.t1_ms = cfg->timers.t1_ms;
 	up.t2_ms = cfg->timers.t2_ms;
 	up.t4_ms = cfg->timers.t4_ms;
+	/* One Retry-After for every 503 a worker sends statelessly (table
+	 * full, overload): what the operator set for overload. */
+	up.retry_after_s = cfg->overload.retry_after_s;
 	up.secret[0] = p->secret[0];
 	up.secret[1] = p->secret[1];
 	up.now_us = 1000000;

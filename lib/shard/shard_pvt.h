@@ -166,6 +166,10 @@ struct shard_worker {
 	/* B2BUA (lib/call, shard_bridge.c) */
 	struct sipdp_call *call;     /* this UA's bridges */
 	uint32_t bridge_pins;        /* snapshot references held by live bridges */
+	/* overload control (shard_worker.c): this window's RX bursts */
+	uint32_t ovl_bursts, ovl_full;
+	uint64_t ovl_next_us;
+	uint8_t shed_pct;
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64

@@ -309,6 +309,8 @@ rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 	n = rte_eth_rx_burst(s->p.port_id, q, pkts, SHARD_BURST);
 	if (n == 0)
 		return 0;
+	w->ovl_bursts++;
+	w->ovl_full += n == SHARD_BURST;
 	w->st.rx_pkts += n;
 	if (SIPDP_UNLIKELY(__atomic_load_n(&s->cap_on, __ATOMIC_RELAXED)))
 		shard_capture_copy(w, q, pkts, n, false);
@@ -353,6 +355,41 @@ cpu_gauges(struct shard_worker *w, uint64_t t0, uint64_t now)
 	w->st.busy_cpu_ns = (uint64_t)((double)ns * (double)w->st.busy_cycles / (double)loop);
 }
 
+/* Overload control, once a window, from this worker's own load: when
+ * most non-empty bursts came in full the rings hold more than a burst,
+ * i.e. the worker falls behind its input. The share of new INVITEs shed
+ * (stateless 503 in lib/tsx, before any state) rises by 10 points per
+ * such window and falls by 5 per quiet one: additive steps that settle
+ * where the accepted load is what the worker can carry, instead of
+ * letting retransmissions of calls it cannot take pile up and collapse
+ * the goodput. Calls already taken are never shed (lib/tsx). */
+static void
+overload_window(struct shard_worker *w)
+{
+	const struct sipdp_cfg_overload *o = &w->snap->cfg->overload;
+	uint32_t pct;
+	uint8_t shed = w->shed_pct;
+
+	if (w->now_us < w->ovl_next_us)
+		return;
+	w->ovl_next_us = w->now_us + (uint64_t)(o->window_ms ? o->window_ms : 10) * 1000;
+	pct = w->ovl_bursts ? w->ovl_full * 100 / w->ovl_bursts : 0;
+	w->ovl_bursts = w->ovl_full = 0;
+	if (!o->enabled)
+		shed = 0;
+	else if (pct >= o->on_pct)
+		shed = (uint8_t)(shed > 90 ? 100 : shed + 10);
+	else if (pct <= o->off_pct)
+		shed = (uint8_t)(shed < 5 ? 0 : shed - 5);
+	if (shed > w->shed_pct)
+		w->st.overload_raises++;
+	if (shed != w->shed_pct) {
+		w->shed_pct = shed;
+		sipdp_tsx_set_shedding(sipdp_ua_tsx_table(w->ua), shed);
+	}
+	w->st.overload_shed_pct = shed;
+}
+
 static void
 gauges(struct shard_worker *w)
 {
@@ -364,6 +401,7 @@ gauges(struct shard_worker *w)
 	w->st.dialogs_live = sipdp_ua_dialog_count(w->ua);
 	w->st.retransmissions = ts->retransmits + us->retx_2xx;
 	w->st.full_503 = us->full_503 + us->tsx_full;
+	w->st.shed_503 = ts->shed_503;
 	w->st.ua_build_errors = us->build_errors;
 	w->st.ua_rx_bad = us->rx_bad;
 	shard_xfer_gauges(w);
@@ -402,6 +440,10 @@ shard_worker_main(void *arg)
 				continue;
 			n = rte_ring_sc_dequeue_burst_elem(s->ring[src][w->idx], rx, sizeof(rx[0]),
 				SHARD_BURST, NULL);
+			if (n != 0) {
+				w->ovl_bursts++;
+				w->ovl_full += n == SHARD_BURST;
+			}
 			w->st.handoff_in += n;
 			for (unsigned i = 0; i < n; i++)
 				deliver(w, &rx[i]);
@@ -419,6 +461,7 @@ shard_worker_main(void *arg)
 			int f = sipdp_timer_expire(w->wheel, w->now_us, shard_ring_fire, w, 1024);
 			if (f > 0)
 				work += (unsigned)f;
+			overload_window(w);
 			gauges(w);
 			shard_ops_poll(w);
 		}

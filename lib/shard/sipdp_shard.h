@@ -76,6 +76,9 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(tsx_conn_live)    /* ... of them over a TCP/TLS connection (gauge) */ \
 	X(dialogs_live)     /* live dialogs (gauge) */ \
 	X(rejected_503)     /* new INVITEs answered 503 while draining */ \
+	X(shed_503)         /* new INVITEs answered 503 by overload control (gauge copy) */ \
+	X(overload_shed_pct) /* share of new INVITEs being shed now, % (gauge) */ \
+	X(overload_raises)  /* windows that raised the shed share */ \
 	X(full_503)         /* 503 because a table was full (UA gauge copy) */ \
 	X(ua_build_errors)  /* a message did not fit the UA's 8 KiB scratch (gauge) */ \
 	X(ua_rx_bad)        /* datagrams the UA found unparsable (gauge) */ \

@@ -225,6 +225,8 @@ struct sipdp_tsx_stats {
 					 request retransmissions answered) */
 	uint64_t absorbed;          /**< retransmitted requests/ACKs absorbed */
 	uint64_t full_503;          /**< requests answered 503: table full */
+	uint64_t shed_503;          /**< new dialog-creating requests answered 503
+				         while shedding (sipdp_tsx_set_shedding()) */
 	uint64_t merged_482;        /**< requests answered 482 (§8.2.2.2) */
 	uint64_t no_chunks;         /**< a message could not be kept: chunk pool
 					 empty or message too big; sent once */
@@ -282,6 +284,23 @@ enum sipdp_tsx_rx {
  */
 int sipdp_tsx_recv(struct sipdp_tsx_table *t, const struct sipdp_msg *m,
 		   const struct sipdp_tsx_dest *src, uint64_t now_us);
+
+/**
+ * Overload shedding (the embedder's verdict, from its own load): @p pct of
+ * the requests that would create a new server transaction and a dialog —
+ * INVITE, SUBSCRIBE or REFER without a To tag — are answered 503 with
+ * Retry-After statelessly, before any transaction or dialog exists, and
+ * counted (stats.shed_503); which ones is drawn at random per request (a
+ * "loss" algorithm, RFC 7339 §5.5). Retransmissions of requests already
+ * taken (they match a live transaction), ACK, CANCEL, requests inside a
+ * dialog (To tag), other methods (OPTIONS, so that probes keep answering)
+ * and responses are never shed. 0 turns it off, 100 sheds every one.
+ * Owning lcore only.
+ */
+void sipdp_tsx_set_shedding(struct sipdp_tsx_table *t, uint8_t pct);
+
+/** The share being shed now, 0-100 (sipdp_tsx_set_shedding()). */
+uint8_t sipdp_tsx_shedding(const struct sipdp_tsx_table *t);
 
 /* --------------------------------------------------------- client side */
 

@@ -87,6 +87,8 @@ struct sipdp_tsx_table {
 	uint16_t shard_id;
 	uint32_t t1_ms, t2_ms, t4_ms, d_ms;
 	uint32_t retry_after_s;
+	uint8_t shed_pct;           /* sipdp_tsx_set_shedding() */
+	uint32_t shed_rng;          /* draws of the shedding (xorshift32) */
 	bool auto_trying;
 	uint64_t secret[2];
 	uint64_t hash_key[2];       /* derived: server table hashing */

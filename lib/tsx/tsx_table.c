@@ -515,6 +515,21 @@ tsx_new(struct sipdp_tsx_table *t, uint8_t kind, uint8_t method)
 	return x;
 }
 
+/* One draw of the shedding: true for shed_pct out of 100 requests. */
+static inline bool
+shed_draw(struct sipdp_tsx_table *t)
+{
+	uint32_t x = t->shed_rng;
+
+	if (t->shed_pct >= 100)
+		return true;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	t->shed_rng = x;
+	return x % 100 < t->shed_pct;
+}
+
 static SIPDP_NOINLINE int
 new_server_tsx(struct sipdp_tsx_table *t, const struct sipdp_msg *m, const struct sipdp_tsx_dest *src,
 	       struct req_keys *k, uint64_t key, uint8_t mclass, uint64_t now_us)
@@ -537,6 +552,15 @@ new_server_tsx(struct sipdp_tsx_table *t, const struct sipdp_msg *m, const struc
 			return answer_stateless(t, m, src, 482);
 		}
 		merge = true;
+	}
+	/* Overload: refuse new work before it costs a transaction. Only here,
+	 * after matching: a retransmission of a request we took never gets
+	 * this 503. */
+	if (SIPDP_UNLIKELY(t->shed_pct != 0) && merge &&
+	    (m->method == SIPDP_METHOD_INVITE || m->method == SIPDP_METHOD_SUBSCRIBE ||
+	     m->method == SIPDP_METHOD_REFER) && shed_draw(t)) {
+		t->stats.shed_503++;
+		return answer_stateless(t, m, src, 503);
 	}
 	x = tsx_new(t, m->method == SIPDP_METHOD_INVITE ? SIPDP_TSX_IST : SIPDP_TSX_NIST, m->method);
 	if (x == NULL) {
@@ -907,4 +931,18 @@ size_t
 sipdp_tsx_record_size(void)
 {
 	return sizeof(struct tsx);
+}
+
+void
+sipdp_tsx_set_shedding(struct sipdp_tsx_table *t, uint8_t pct)
+{
+	t->shed_pct = pct > 100 ? 100 : pct;
+	if (t->shed_rng == 0)
+		t->shed_rng = 0x9e3779b9u ^ t->shard_id; /* never 0: xorshift would stick */
+}
+
+uint8_t
+sipdp_tsx_shedding(const struct sipdp_tsx_table *t)
+{
+	return t->shed_pct;
 }

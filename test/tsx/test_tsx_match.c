@@ -25,6 +25,9 @@
  *      another CSeq is a new transaction.
  *  merged_request_is_answered_482
  *      §8.2.2.2: same From tag, Call-ID, CSeq, no To tag, other branch.
+ *  shedding_refuses_only_new_dialog_creating_requests
+ *      overload: new INVITE/SUBSCRIBE/REFER get 503 + Retry-After before any
+ *      transaction; retransmissions, in-dialog requests, OPTIONS never.
  *  full_table_answers_503_with_retry_after
  *      fixed-size tables: 503 + Retry-After, counter, recovery after a free.
  *  client_cancel_matches_its_own_responses_even_after_the_invite_ends
@@ -412,6 +415,73 @@ test_full_table_answers_503_with_retry_after(void)
 }
 
 static void
+test_shedding_refuses_only_new_dialog_creating_requests(void)
+{
+	const struct sipdp_memnet_pkt *pk;
+	static struct sipdp_msg m;
+
+	setup_cap(16, false);
+	/* Taken before the overload: its retransmission must still match. */
+	CU_ASSERT_EQUAL(inject_request("INVITE", "z9hG4bKs1", "198.51.100.7", 1, "a", NULL),
+			SIPDP_TSX_RX_NEW);
+	sipdp_tsx_set_shedding(ep->tsx, 100);
+	CU_ASSERT_EQUAL(sipdp_tsx_shedding(ep->tsx), 100);
+	CU_ASSERT_EQUAL(inject_request("INVITE", "z9hG4bKs2", "198.51.100.7", 1, "b", NULL),
+			SIPDP_TSX_RX_REJECTED);
+	pk = sipdp_memnet_last(net);
+	CU_ASSERT_TRUE(sipdp_memnet_starts(pk, "SIP/2.0 503"));
+	CU_ASSERT_FATAL(sipdp_msg_parse(&m, pk->data, pk->len, 0) > 0);
+	CU_ASSERT_TRUE(sipdp_str_eq(sipdp_msg_hdr_value(&m, SIPDP_HDR_RETRY_AFTER), SIPDP_STR("5")));
+	CU_ASSERT_EQUAL(inject_request("SUBSCRIBE", "z9hG4bKs3", "198.51.100.7", 1, "c", NULL),
+			SIPDP_TSX_RX_REJECTED);
+	CU_ASSERT_EQUAL(inject_request("REFER", "z9hG4bKs4", "198.51.100.7", 1, "d", NULL),
+			SIPDP_TSX_RX_REJECTED);
+	CU_ASSERT_EQUAL(sipdp_tsx_stats(ep->tsx)->shed_503, 3);
+	/* Never shed: a retransmission of a taken INVITE, a request inside a
+	 * dialog, an out-of-dialog OPTIONS (probes), a BYE. */
+	CU_ASSERT_EQUAL(inject_request("INVITE", "z9hG4bKs1", "198.51.100.7", 1, "a", NULL),
+			SIPDP_TSX_RX_ABSORBED);
+	CU_ASSERT_EQUAL(inject_request("INVITE", "z9hG4bKs5", "198.51.100.7", 2, "e", "tt"),
+			SIPDP_TSX_RX_NEW);
+	CU_ASSERT_EQUAL(inject_request("OPTIONS", "z9hG4bKs6", "198.51.100.7", 1, "f", NULL),
+			SIPDP_TSX_RX_NEW);
+	CU_ASSERT_EQUAL(inject_request("BYE", "z9hG4bKs7", "198.51.100.7", 3, "e", "tt"),
+			SIPDP_TSX_RX_NEW);
+	CU_ASSERT_EQUAL(sipdp_tsx_stats(ep->tsx)->shed_503, 3);
+	CU_ASSERT_EQUAL(sipdp_tsx_stats(ep->tsx)->full_503, 0);
+	/* Over: new INVITEs are taken again. */
+	sipdp_tsx_set_shedding(ep->tsx, 0);
+	CU_ASSERT_EQUAL(inject_request("INVITE", "z9hG4bKs8", "198.51.100.7", 1, "g", NULL),
+			SIPDP_TSX_RX_NEW);
+	teardown();
+}
+
+/* A share: about that many of the new INVITEs are shed, each drawn on its
+ * own; the draws are deterministic (xorshift), the bounds generous. */
+static void
+test_shedding_a_share_of_new_invites(void)
+{
+	uint32_t taken = 0, shed = 0;
+	char br[32], tag[16];
+
+	setup_cap(256, false);
+	sipdp_tsx_set_shedding(ep->tsx, 50);
+	for (int i = 0; i < 200; i++) {
+		int rc;
+
+		snprintf(br, sizeof(br), "z9hG4bKh%d", i);
+		snprintf(tag, sizeof(tag), "t%d", i);
+		rc = inject_request("INVITE", br, "198.51.100.7", 1, tag, NULL);
+		taken += rc == SIPDP_TSX_RX_NEW;
+		shed += rc == SIPDP_TSX_RX_REJECTED;
+	}
+	CU_ASSERT_EQUAL(taken + shed, 200);
+	CU_ASSERT(shed >= 60 && shed <= 140);
+	CU_ASSERT_EQUAL(sipdp_tsx_stats(ep->tsx)->shed_503, shed);
+	teardown();
+}
+
+static void
 test_client_cancel_matches_its_own_responses_even_after_the_invite_ends(void)
 {
 	char br[SIPDP_TSX_BRANCH_LEN + 1] = { 0 }, cbr[SIPDP_TSX_BRANCH_LEN + 1] = { 0 };
@@ -595,6 +665,9 @@ static struct sipdp_test_case cases[] = {
 	{ "rfc2543_requests_match_without_the_cookie", test_rfc2543_requests_match_without_the_cookie },
 	{ "merged_request_is_answered_482", test_merged_request_is_answered_482 },
 	{ "full_table_answers_503_with_retry_after", test_full_table_answers_503_with_retry_after },
+	{ "shedding_refuses_only_new_dialog_creating_requests",
+	  test_shedding_refuses_only_new_dialog_creating_requests },
+	{ "shedding_a_share_of_new_invites", test_shedding_a_share_of_new_invites },
 	{ "client_cancel_matches_its_own_responses_even_after_the_invite_ends", test_client_cancel_matches_its_own_responses_even_after_the_invite_ends },
 	{ "transport_error_terminates_the_transaction", test_transport_error_terminates_the_transaction },
 	{ "uac_and_uas_survive_loss_duplication_and_reordering", test_uac_and_uas_survive_loss_duplication_and_reordering },
