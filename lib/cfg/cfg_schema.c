@@ -1657,27 +1657,12 @@ static const struct cfg_field timers_fields[] = {
 };
 SECTION(timers_sec, "timers", timers_fields, check_timers);
 
-static void
-check_overload(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
-	const yaml_node_t *map, const yaml_node_t *const *seen)
-{
-	const struct sipdp_cfg_overload *o = obj;
-
-	/* Hysteresis: a worker that stops shedding at the level it starts at
-	 * would flap on every window. */
-	if (field_ok(ctx, sec, "on_pct") && field_ok(ctx, sec, "off_pct") && o->off_pct >= o->on_pct)
-		CHECK_ERR(ctx, sec, seen, map, "off_pct", "off_pct (%u) must be below on_pct (%u)",
-			o->off_pct, o->on_pct);
-}
-
 static const struct cfg_field overload_fields[] = {
 	F_BOOL(sipdp_cfg_overload, "enabled", enabled, true),
-	F_UINT(sipdp_cfg_overload, "on_pct", on_pct, 1, 100, 50, 0),
-	F_UINT(sipdp_cfg_overload, "off_pct", off_pct, 0, 99, 10, 0),
-	F_UINT(sipdp_cfg_overload, "window_ms", window_ms, 1, 1000, 10, 0),
+	F_UINT(sipdp_cfg_overload, "window_ms", window_ms, 5, 1000, 20, 0),
 	F_UINT(sipdp_cfg_overload, "retry_after_s", retry_after_s, 1, 3600, 5, 0),
 };
-SECTION(overload_sec, "overload", overload_fields, check_overload);
+SECTION(overload_sec, "overload", overload_fields, NULL);
 
 static const struct cfg_field identity_fields[] = {
 	F_STR(sipdp_cfg_identity, "user_agent", user_agent, cfg_t_text, "sipdp", 0),

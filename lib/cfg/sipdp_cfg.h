@@ -128,18 +128,17 @@ struct sipdp_cfg_timers {
 };
 
 /**
- * Overload control (docs/configuration.md#overload). Each worker measures
- * its own load every window: the share of its non-empty RX bursts (and
- * hand-off dequeues) that came in full, i.e. the rings hold more than one
- * burst. Above on_pct it sheds 10 points more of the new INVITEs (503 +
- * Retry-After, statelessly, before any transaction); at or below off_pct
- * 5 points fewer; in between it holds. Calls already taken are never shed.
+ * Overload control (docs/configuration.md#overload). A worker is behind
+ * in a window when none of its RX polls in that window came back short of
+ * a full burst: it never caught up with its input. Each such window sheds
+ * 10 points more of the new INVITEs (503 + Retry-After, statelessly,
+ * before any transaction); each window in which it caught up sheds 5
+ * points fewer. A worker descheduled for a while catches up within the
+ * window if it has the capacity, so preemption alone does not shed.
  */
 struct sipdp_cfg_overload {
 	bool enabled;                   /**< default true */
-	uint32_t on_pct;                /**< full bursts, %, that raise the shed share (default 50) */
-	uint32_t off_pct;               /**< ... at or below which it falls, < on_pct (default 10) */
-	uint32_t window_ms;             /**< measuring window (default 10) */
+	uint32_t window_ms;             /**< measuring window (default 20) */
 	uint32_t retry_after_s;         /**< Retry-After of the 503 (default 5) */
 };
 

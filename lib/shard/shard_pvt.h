@@ -166,8 +166,8 @@ struct shard_worker {
 	/* B2BUA (lib/call, shard_bridge.c) */
 	struct sipdp_call *call;     /* this UA's bridges */
 	uint32_t bridge_pins;        /* snapshot references held by live bridges */
-	/* overload control (shard_worker.c): this window's RX bursts */
-	uint32_t ovl_bursts, ovl_full;
+	/* overload control (shard_worker.c): this window's short polls */
+	uint32_t ovl_caught;
 	uint64_t ovl_next_us;
 	uint8_t shed_pct;
 } __attribute__((aligned(64)));

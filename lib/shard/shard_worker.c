@@ -307,10 +307,9 @@ rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 	uint16_t n, ns, ne = 0, nl = 0, ne2 = 0;
 
 	n = rte_eth_rx_burst(s->p.port_id, q, pkts, SHARD_BURST);
+	w->ovl_caught += n < SHARD_BURST;
 	if (n == 0)
 		return 0;
-	w->ovl_bursts++;
-	w->ovl_full += n == SHARD_BURST;
 	w->st.rx_pkts += n;
 	if (SIPDP_UNLIKELY(__atomic_load_n(&s->cap_on, __ATOMIC_RELAXED)))
 		shard_capture_copy(w, q, pkts, n, false);
@@ -355,31 +354,32 @@ cpu_gauges(struct shard_worker *w, uint64_t t0, uint64_t now)
 	w->st.busy_cpu_ns = (uint64_t)((double)ns * (double)w->st.busy_cycles / (double)loop);
 }
 
-/* Overload control, once a window, from this worker's own load: when
- * most non-empty bursts came in full the rings hold more than a burst,
- * i.e. the worker falls behind its input. The share of new INVITEs shed
- * (stateless 503 in lib/tsx, before any state) rises by 10 points per
- * such window and falls by 5 per quiet one: additive steps that settle
- * where the accepted load is what the worker can carry, instead of
- * letting retransmissions of calls it cannot take pile up and collapse
- * the goodput. Calls already taken are never shed (lib/tsx). */
+/* Overload control, once a window, from this worker's own input: a
+ * window in which no poll came back short of a full burst is one in which
+ * the worker never caught up (a worker descheduled for a while drains its
+ * rings and catches up within the window when it has the capacity). The
+ * share of new INVITEs shed (stateless 503 in lib/tsx, before any state)
+ * rises by 10 points per window behind and falls by 5 per window caught
+ * up: additive steps that settle where the accepted load is what the
+ * worker can carry, instead of letting the retransmissions of calls it
+ * cannot take pile up and collapse its goodput. Calls already taken are
+ * never shed (lib/tsx). */
 static void
 overload_window(struct shard_worker *w)
 {
 	const struct sipdp_cfg_overload *o = &w->snap->cfg->overload;
-	uint32_t pct;
 	uint8_t shed = w->shed_pct;
+	bool behind = w->ovl_caught == 0;
 
 	if (w->now_us < w->ovl_next_us)
 		return;
-	w->ovl_next_us = w->now_us + (uint64_t)(o->window_ms ? o->window_ms : 10) * 1000;
-	pct = w->ovl_bursts ? w->ovl_full * 100 / w->ovl_bursts : 0;
-	w->ovl_bursts = w->ovl_full = 0;
+	w->ovl_next_us = w->now_us + (uint64_t)(o->window_ms ? o->window_ms : 20) * 1000;
+	w->ovl_caught = 0;
 	if (!o->enabled)
 		shed = 0;
-	else if (pct >= o->on_pct)
+	else if (behind)
 		shed = (uint8_t)(shed > 90 ? 100 : shed + 10);
-	else if (pct <= o->off_pct)
+	else
 		shed = (uint8_t)(shed < 5 ? 0 : shed - 5);
 	if (shed > w->shed_pct)
 		w->st.overload_raises++;
@@ -440,10 +440,7 @@ shard_worker_main(void *arg)
 				continue;
 			n = rte_ring_sc_dequeue_burst_elem(s->ring[src][w->idx], rx, sizeof(rx[0]),
 				SHARD_BURST, NULL);
-			if (n != 0) {
-				w->ovl_bursts++;
-				w->ovl_full += n == SHARD_BURST;
-			}
+			w->ovl_caught += n < SHARD_BURST;
 			w->st.handoff_in += n;
 			for (unsigned i = 0; i < n; i++)
 				deliver(w, &rx[i]);
