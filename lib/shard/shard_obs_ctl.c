@@ -247,6 +247,18 @@ render(void *arg, struct sipdp_ctl_prom *pr)
 
 /* ---------------------------------------------------------------- HEP */
 
+/* A connected UDP socket reports an earlier ICMP error (collector not
+ * listening yet) on the next send, which then sends nothing: try once more. */
+static bool
+hep_send(int fd, const void *p, size_t len)
+{
+	ssize_t n = send(fd, p, len, MSG_DONTWAIT);
+
+	if (n < 0 && errno == ECONNREFUSED)
+		n = send(fd, p, len, MSG_DONTWAIT);
+	return n == (ssize_t)len;
+}
+
 static int
 hep_drain(struct shard_obs *o)
 {
@@ -278,7 +290,7 @@ hep_drain(struct shard_obs *o)
 			len = sipdp_ctl_hep_encode(&h, o->pkt, sizeof(o->pkt));
 			if (len < 0)
 				o->hep_encode_errors++;
-			else if (send(o->hep_fd, o->pkt, (size_t)len, MSG_DONTWAIT) == len)
+			else if (hep_send(o->hep_fd, o->pkt, (size_t)len))
 				o->hep_sent++;
 			else
 				o->hep_send_errors++;
