@@ -247,6 +247,16 @@ render(void *arg, struct sipdp_ctl_prom *pr)
 
 /* ---------------------------------------------------------------- HEP */
 
+static void
+hep_anchor(struct shard_obs *o)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	o->tsc0 = rte_rdtsc();
+	o->wall0_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
 /* A connected UDP socket reports an earlier ICMP error (collector not
  * listening yet) on the next send, which then sends nothing: try once more. */
 static bool
@@ -272,9 +282,10 @@ hep_drain(struct shard_obs *o)
 
 		for (unsigned k = 0; k < n; k++) {
 			const struct shard_hep_rec *r = rte_pktmbuf_mtod(m[k], const struct shard_hep_rec *);
-			uint64_t d = r->tsc - o->tsc0;
-			uint64_t t = o->wall0_us + (d / s->tsc_hz) * 1000000 +
-				(d % s->tsc_hz) * 1000000 / s->tsc_hz;
+			/* signed: a copy may predate the last re-anchoring */
+			int64_t d = (int64_t)(r->tsc - o->tsc0);
+			uint64_t t = o->wall0_us +
+				(uint64_t)(int64_t)((__int128)d * 1000000 / (__int128)s->tsc_hz);
 			struct sipdp_ctl_hep_msg h = {
 				.family = r->family,
 				.ip_proto = r->transport == SIPDP_TSX_TP_UDP ? IPPROTO_UDP : IPPROTO_TCP,
@@ -310,8 +321,14 @@ shard_obs_control_poll(struct sipdp_shard *s)
 
 	if (o == NULL)
 		return 0;
-	if (o->hep_fd >= 0)
+	if (o->hep_fd >= 0) {
+		/* Re-anchor the wall clock to the TSC every second: the TSC
+		 * rate is known to a few hundred ppm, which would drift the
+		 * HEP timestamps by seconds a day. */
+		if (rte_rdtsc() - o->tsc0 > s->tsc_hz)
+			hep_anchor(o);
 		work += hep_drain(o);
+	}
 	if (o->http != NULL) {
 		uint64_t now = obs_now_us(s);
 
@@ -405,7 +422,6 @@ sipdp_shard_obs_start(struct sipdp_shard *s)
 			cfg->metrics.port);
 	}
 	if (cfg->hep.collector.family != 0) {
-		struct timespec ts;
 		uint32_t per = cfg->hep.rate / s->nb_workers;
 
 		rc = hep_socket(&cfg->hep);
@@ -413,9 +429,7 @@ sipdp_shard_obs_start(struct sipdp_shard *s)
 			return rc;
 		o->hep_fd = rc;
 		o->capture_id = cfg->hep.capture_id;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		o->tsc0 = rte_rdtsc();
-		o->wall0_us = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+		hep_anchor(o);
 		s->hep_pool = rte_pktmbuf_pool_create("sipdp_hep", SHARD_HEP_POOL_N, 256, 0,
 			RTE_PKTMBUF_HEADROOM + SHARD_HEP_ROOM, (int)rte_socket_id());
 		if (s->hep_pool == NULL)
