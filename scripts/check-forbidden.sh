@@ -40,7 +40,8 @@ done
 # ownership and hand-off code, and the policy run at call setup.
 for f in lib/shard/shard_worker.c lib/shard/shard_owner.c lib/shard/shard_policy.c \
 	lib/shard/shard_tcp.c lib/shard/shard_xfer.c lib/shard/shard_gen.c \
-	lib/shard/shard_ops.c lib/shard/shard_capture.c lib/shard/shard_bridge.c; do
+	lib/shard/shard_ops.c lib/shard/shard_capture.c lib/shard/shard_bridge.c \
+	lib/shard/shard_obs.c; do
 	[ -f "$f" ] || continue
 	if hits=$(grep -nE '\b(malloc|calloc|realloc|strdup|printf|fprintf|sprintf|snprintf|puts|pthread_mutex_lock|usleep|sleep)[[:space:]]*\(' "$f" \
 		| grep -vE '^[0-9]+:[[:space:]]*(\*|//|/\*)'); then

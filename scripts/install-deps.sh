@@ -9,7 +9,7 @@ pkgs=(
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
 	libdpdk-dev dpdk liburcu-dev libssl-dev openssl libcunit1-dev libyaml-dev libpcre2-dev
 	iproute2 ethtool nftables iputils-ping sip-tester tshark procps dpdk-dev libjson-c-dev
-	kamailio kamailio-tls-modules
+	kamailio kamailio-tls-modules prometheus curl
 )
 
 missing=()
@@ -34,8 +34,8 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer for it.
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get update -qq
-# Kamailio is a peer the system tests start in a namespace of their own,
-# never a service of this machine: forbid invoke-rc.d from starting any
+# Kamailio and Prometheus are peers the system tests start in a namespace
+# of their own, never services of this machine: forbid invoke-rc.d from starting any
 # service during the install (policy-rc.d exit 101, Debian policy 9.3.3),
 # then make sure the packaged unit is neither enabled nor running.
 prc=/usr/sbin/policy-rc.d
@@ -48,10 +48,11 @@ if [ $had_prc = 0 ]; then
 fi
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if [ $had_prc = 0 ]; then rm -f "$prc"; trap - EXIT; fi
-if dpkg-query -W -f='${Status}' kamailio 2>/dev/null | grep -q 'install ok installed'; then
+for svc in kamailio prometheus; do
+	dpkg-query -W -f='${Status}' "$svc" 2>/dev/null | grep -q 'install ok installed' || continue
 	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
-		systemctl disable --now kamailio >/dev/null 2>&1 || true
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	elif command -v update-rc.d >/dev/null; then
-		update-rc.d kamailio disable >/dev/null 2>&1 || true
+		update-rc.d "$svc" disable >/dev/null 2>&1 || true
 	fi
-fi
+done

@@ -599,6 +599,11 @@ main(int argc, char **argv)
 		APP_LOG(ERR, "SIP over TCP/TLS: %s\n", strerror(-rc));
 		goto out_rcu;
 	}
+	rc = sipdp_shard_obs_start(a.shard);
+	if (rc < 0) {
+		APP_LOG(ERR, "metrics / hep: %s\n", strerror(-rc));
+		goto out_rcu;
+	}
 	rc = sipdp_shard_telemetry_register(a.shard);
 	if (rc != 0)
 		APP_LOG(WARNING, "telemetry commands: %s\n", strerror(-rc));
@@ -626,6 +631,7 @@ main(int argc, char **argv)
 	printf("sipdp: stopped; final counters:\n");
 	sipdp_shard_stats_print(a.shard, stdout);
 	sipdp_shard_tcp_print(a.shard, stdout);
+	sipdp_shard_obs_print(a.shard, stdout);
 	printf("control.cpu_us %" PRIu64 "\ncontrol.wall_ms %" PRIu64 "\n", ctl_cpu, ctl_wall);
 	rc = 0;
 out_rcu:

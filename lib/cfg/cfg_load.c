@@ -577,5 +577,14 @@ sipdp_cfg_reload_check(const struct sipdp_cfg *cur, const struct sipdp_cfg *next
 		cfg_errors_add(errs, 0, 0, "tls", "changed: needs a restart");
 		ret = -EBUSY;
 	}
+	/* The /metrics listener and the HEP socket are opened at start. */
+	if (memcmp(&cur->metrics, &next->metrics, sizeof(cur->metrics)) != 0) {
+		cfg_errors_add(errs, 0, 0, "metrics", "changed: needs a restart");
+		ret = -EBUSY;
+	}
+	if (memcmp(&cur->hep, &next->hep, sizeof(cur->hep)) != 0) {
+		cfg_errors_add(errs, 0, 0, "hep", "changed: needs a restart");
+		ret = -EBUSY;
+	}
 	return ret;
 }

@@ -1698,6 +1698,37 @@ static const struct cfg_field log_fields[] = {
 };
 SECTION(log_sec, "log", log_fields, NULL);
 
+/* ---- metrics, hep ------------------------------------------------------ */
+
+static void
+check_metrics(struct cfg_ctx *ctx, const struct cfg_section *sec, void *obj,
+	const yaml_node_t *map, const yaml_node_t *const *seen)
+{
+	const struct sipdp_cfg_metrics *m = obj;
+
+	/* No default address: serving counters on every address of the box
+	 * is a choice the operator makes by writing 0.0.0.0 or ::. */
+	if (field_ok(ctx, sec, "port") && field_ok(ctx, sec, "address") && m->port != 0 &&
+	    m->address.family == 0)
+		CHECK_ERR(ctx, sec, seen, map, "port", "port needs address");
+}
+
+static const struct cfg_field metrics_fields[] = {
+	F_VAL(sipdp_cfg_metrics, "address", address, cfg_t_addr, 0),
+	F_UINT(sipdp_cfg_metrics, "port", port, 0, 65535, 0, 0),
+	F_UINT(sipdp_cfg_metrics, "max_clients", max_clients, 1, 64, 4, 0),
+	F_UINT(sipdp_cfg_metrics, "timeout_ms", timeout_ms, 100, 60000, 2000, 0),
+};
+SECTION(metrics_sec, "metrics", metrics_fields, check_metrics);
+
+static const struct cfg_field hep_fields[] = {
+	F_VAL(sipdp_cfg_hep, "collector", collector, cfg_t_addr, 0),
+	F_UINT(sipdp_cfg_hep, "port", port, 1, 65535, 9060, 0),
+	F_UINT(sipdp_cfg_hep, "capture_id", capture_id, 0, 4294967295u, 0, 0),
+	F_UINT(sipdp_cfg_hep, "rate", rate, 1, 10000000, 10000, 0),
+};
+SECTION(hep_sec, "hep", hep_fields, NULL);
+
 /* ---- root ------------------------------------------------------------- */
 
 /* Our SIP port for @transport, 0 when we do not listen on it. */
@@ -1823,6 +1854,8 @@ static const struct cfg_field root_fields[] = {
 	F_MAP(sipdp_cfg, "overload", overload, overload_sec, 0),
 	F_MAP(sipdp_cfg, "identity", identity, identity_sec, 0),
 	F_MAP(sipdp_cfg, "log", log, log_sec, 0),
+	F_MAP(sipdp_cfg, "metrics", metrics, metrics_sec, 0),
+	F_MAP(sipdp_cfg, "hep", hep, hep_sec, 0),
 	F_LISTMAP(sipdp_cfg, "policy", rules, nb_rules, rule_sec, 0),
 	F_MAPSET(sipdp_cfg, "calls", calls, calls_sec, calls.enabled),
 };

@@ -183,6 +183,22 @@ struct sipdp_cfg_log {
 	uint32_t burst;                 /**< ... and at once (default 20) */
 };
 
+/** Prometheus /metrics over HTTP on the control lcore (off: port 0). */
+struct sipdp_cfg_metrics {
+	struct sipdp_cfg_ip address;    /**< the address to listen on (required with port) */
+	uint16_t port;                  /**< TCP port; 0 (default): no /metrics */
+	uint32_t max_clients;           /**< connections served at once, default 4 */
+	uint32_t timeout_ms;            /**< a connection's whole life, default 2000 */
+};
+
+/** HEPv3 copies of every SIP message to a collector (off: no collector). */
+struct sipdp_cfg_hep {
+	struct sipdp_cfg_ip collector;  /**< collector address; unset (default): off */
+	uint16_t port;                  /**< collector UDP port, default 9060 */
+	uint32_t capture_id;            /**< HEP capture agent id (chunk 12), default 0 */
+	uint32_t rate;                  /**< copies per second, all workers, default 10000 */
+};
+
 /** PRACK (RFC 3262) preference. */
 enum sipdp_cfg_prack {
 	SIPDP_CFG_PRACK_OFF = 0,        /**< never send 100rel */
@@ -382,6 +398,8 @@ struct sipdp_cfg {
 	struct sipdp_cfg_overload overload;
 	struct sipdp_cfg_identity identity;
 	struct sipdp_cfg_log log;
+	struct sipdp_cfg_metrics metrics;
+	struct sipdp_cfg_hep hep;
 	uint16_t nb_rules;
 	struct sipdp_cfg_rule rules[SIPDP_CFG_MAX_RULES]; /**< matched in order */
 	struct sipdp_cfg_calls calls;

@@ -276,6 +276,7 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 	shard_tcp_destroy(s);
 	shard_gen_forget(s);
 	shard_capture_destroy(s);
+	shard_obs_destroy(s);
 	shard_ops_destroy(s);
 	for (uint16_t a = 0; a < SIPDP_SHARD_MAX_WORKERS; a++)
 		for (uint16_t b = 0; b < SIPDP_SHARD_MAX_WORKERS; b++)

@@ -19,9 +19,17 @@
 #include "shard_pvt.h"
 
 const char *const sipdp_shard_counter_names[] = {
-#define SIPDP_SHARD_X_NAME(n) #n,
+#define SIPDP_SHARD_X_NAME(n, h) #n,
 	SIPDP_SHARD_COUNTERS(SIPDP_SHARD_X_NAME)
 #undef SIPDP_SHARD_X_NAME
+};
+const char *const sipdp_shard_counter_help[] = {
+#define SIPDP_SHARD_X_HELP(n, h) h,
+	SIPDP_SHARD_COUNTERS(SIPDP_SHARD_X_HELP)
+#undef SIPDP_SHARD_X_HELP
+};
+const uint32_t sipdp_shard_setup_bounds_ms[SIPDP_SHARD_SETUP_BOUNDS] = {
+	1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
 };
 const unsigned sipdp_shard_counter_count = SIPDP_ARRAY_SIZE(sipdp_shard_counter_names);
 
@@ -53,6 +61,7 @@ sipdp_shard_control_poll(struct sipdp_shard *s)
 	}
 	work += shard_tcp_control_poll(s);
 	work += shard_capture_control_poll(s);
+	work += shard_obs_control_poll(s);
 	s->ctl_iter++;
 	if (s->retired != NULL && (s->ctl_iter & 1023) == 0)
 		shard_reload_reclaim(s, false);

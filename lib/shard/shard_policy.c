@@ -242,8 +242,9 @@ answer_now(struct shard_worker *w, sipdp_handle_t dlg, const struct shard_snap *
 {
 	struct sipdp_str sdp = call_sdp(w, snap, rule, local_id, dlg);
 
-	(void)sipdp_ua_accept(w->ua, dlg, 200, SIPDP_STR_NULL,
-		sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp, w->now_us);
+	if (sipdp_ua_accept(w->ua, dlg, 200, SIPDP_STR_NULL,
+		sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp, w->now_us) == 0)
+		shard_setup_record(w, dlg);
 }
 
 void

@@ -122,6 +122,24 @@ struct shard_dsample {
 };
 
 
+/* shard_obs.c / shard_obs_ctl.c: HEP copies, worker -> control lcore. One
+ * mbuf each: this record, then the SIP message. */
+#define SHARD_HEP_RING_SZ 4096   /* per worker */
+#define SHARD_HEP_POOL_N  8191   /* copies in flight, all workers */
+#define SHARD_HEP_ROOM    4096   /* mbuf data room: record + message */
+
+struct shard_hep_rec {
+	uint64_t tsc;                /* when the worker saw it */
+	uint8_t family;              /* AF_INET / AF_INET6 */
+	uint8_t transport;           /* SIPDP_TSX_TP_* */
+	uint8_t out;                 /* 1: sent by us */
+	uint8_t reserved;
+	uint16_t peer_port, local_port;
+	uint8_t peer[16], local[16];
+	uint32_t len;
+};
+#define SHARD_HEP_MAX_MSG (SHARD_HEP_ROOM - (uint32_t)sizeof(struct shard_hep_rec))
+
 /* shard_capture.c: per-worker capture state (SIP datagrams in and out). */
 #define SHARD_CAP_RING_SZ 4096
 
@@ -159,6 +177,8 @@ struct shard_worker {
 	struct rte_ring *cap_ring;   /* captured packets -> control lcore (MP/SC: RX and TX
 				        copies come from this worker only) */
 	uint64_t cap_copied, cap_drops;
+	struct rte_ring *hep_ring;   /* HEP copies -> control lcore (SPSC); NULL: no hep: */
+	struct sipdp_ratelim hep_rl; /* hep.rate / workers */
 	uint64_t cpu_ns0;            /* thread CPU time when the loop started */
 	/* the UA's identity per transport x family (shard_ident_create.c) */
 	char id_sent_by[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES][SHARD_IPSTR + 8];
@@ -213,6 +233,8 @@ struct sipdp_shard {
 	struct shard_capture *cap;   /* capture on request (shard_capture_ctl.c) */
 	struct rte_mempool *cap_pool; /* copies; made at the first capture, kept */
 	uint32_t cap_on;             /* workers copy packets while non-zero (relaxed) */
+	struct shard_obs *obs;       /* /metrics and HEP sending (shard_obs_ctl.c) */
+	struct rte_mempool *hep_pool; /* HEP copies; NULL: no hep: */
 };
 
 /* shard_policy.c: UA callbacks */
@@ -322,6 +344,22 @@ void shard_capture_copy(struct shard_worker *w, uint16_t queue, struct rte_mbuf 
 int shard_capture_create(struct sipdp_shard *s);
 int shard_capture_control_poll(struct sipdp_shard *s);
 void shard_capture_destroy(struct sipdp_shard *s);
+
+/* shard_obs.c (worker) and shard_obs_ctl.c (control lcore): metrics, HEP */
+void shard_setup_record(struct shard_worker *w, sipdp_handle_t dlg);
+void shard_hep_copy(struct shard_worker *w, const struct sipdp_tsx_dest *peer, bool out,
+	const char *buf, uint32_t len);
+static inline void
+shard_hep(struct shard_worker *w, const struct sipdp_tsx_dest *peer, bool out, const char *buf,
+	uint32_t len)
+{
+	if (SIPDP_UNLIKELY(w->hep_ring != NULL))
+		shard_hep_copy(w, peer, out, buf, len);
+}
+int shard_obs_control_poll(struct sipdp_shard *s);
+void shard_obs_destroy(struct sipdp_shard *s);
+struct sipdp_ctl_stats;
+bool shard_tcp_ctl_stats(const struct sipdp_shard *s, struct sipdp_ctl_stats *st);
 
 /* shard_worker.c */
 int shard_send(void *user, const struct sipdp_tsx_dest *dest, const char *buf, uint32_t len);

@@ -64,6 +64,7 @@ tcp_deliver(struct shard_worker *w, const struct shard_tcp_msg *tm)
 	rx.payload = rte_pktmbuf_mtod(tm->m, const char *);
 	rx.len = rte_pktmbuf_data_len(tm->m);
 	tcp_count_rx(w, rx.payload, rx.len);
+	shard_hep(w, &src, false, rx.payload, rx.len);
 	if (shard_policy_pre(w, &rx, &src) == 0) {
 		rc = sipdp_ua_recv(w->ua, rx.payload, rx.len, &src, w->now_us);
 		w->cur_rule = -2;

@@ -354,6 +354,15 @@ tcp_send_one(struct shard_tcp *t, const struct shard_tcp_msg *tm)
 		t->ctr.send_errors++;
 }
 
+bool
+shard_tcp_ctl_stats(const struct sipdp_shard *s, struct sipdp_ctl_stats *st)
+{
+	if (s->tcp == NULL)
+		return false;
+	sipdp_ctl_stats(s->tcp->ctl, st);
+	return true;
+}
+
 static void
 tcp_snapshot(struct shard_tcp *t)
 {

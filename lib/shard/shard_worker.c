@@ -144,6 +144,7 @@ shard_send(void *user, const struct sipdp_tsx_dest *d, const char *buf, uint32_t
 	int n;
 
 	count_msg(w->st.sent_req, w->st.sent_resp, buf, len);
+	shard_hep(w, d, true, buf, len);
 	if (d->transport != SIPDP_TSX_TP_UDP)
 		return shard_tcp_send(w, d, buf, len);
 	/* A lost mbuf or a full ring is a lost datagram, which SIP over UDP
@@ -240,6 +241,7 @@ deliver(struct shard_worker *w, const struct sipdp_dp_rx *rx)
 	int rc;
 
 	dest_from_peer(w->s, &rx->peer, &src);
+	shard_hep(w, &src, false, rx->payload, rx->len);
 	if (shard_policy_pre(w, rx, &src) != 0) {
 		rte_pktmbuf_free(rx->m);
 		w->st.msg_cycles += rte_rdtsc() - t0;

@@ -50,107 +50,114 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 /* ------------------------------------------------------------- counters */
 
 /**
- * Per-worker counters, one X-macro so names and fields cannot drift.
+ * Per-worker counters, one X-macro (name, help) so names, fields and the
+ * Prometheus HELP lines cannot drift.
  * Written by the owning worker only, read by telemetry with relaxed loads.
  */
 #define SIPDP_SHARD_COUNTERS(X) \
-	X(rx_pkts)          /* frames read from the port */ \
-	X(tx_pkts)          /* frames the port accepted */ \
-	X(tx_drops)         /* frames the TX queue refused */ \
-	X(exceptions)       /* frames given to the kernel (tap) */ \
-	X(exception_drops)  /* frames for the kernel the tap queue refused */ \
-	X(sip_rx)           /* SIP datagrams classified on this worker */ \
-	X(sip_delivered)    /* SIP datagrams run through this shard's UA */ \
-	X(sip_tx)           /* SIP messages sent (retransmissions included) */ \
-	X(parse_errors)     /* datagrams the parser or the UA dropped */ \
-	X(handoff_out)      /* SIP handed to another worker */ \
-	X(handoff_in)       /* SIP received from another worker */ \
-	X(handoff_drops)    /* hand-off ring full: message freed */ \
-	X(foreign_shard)    /* the UA said -EXDEV (response for another shard) */ \
-	X(ksend_queued)     /* packets passed to the control lcore (no MAC yet) */ \
-	X(ksend_drops)      /* kernel-send ring full */ \
-	X(no_mbuf)          /* sends lost: mbuf pool empty */ \
-	X(build_errors)     /* sipdp_dp_tx_build failed */ \
-	X(retransmissions)  /* transaction + 2xx retransmissions (gauge copy) */ \
-	X(tsx_live)         /* live transactions (gauge) */ \
-	X(tsx_conn_live)    /* ... of them over a TCP/TLS connection (gauge) */ \
-	X(dialogs_live)     /* live dialogs (gauge) */ \
-	X(rejected_503)     /* new INVITEs answered 503 while draining */ \
-	X(shed_503)         /* new INVITEs answered 503 by overload control (gauge copy) */ \
-	X(overload_shed_pct) /* share of new INVITEs being shed now, % (gauge) */ \
-	X(overload_raises)  /* windows that raised the shed share */ \
-	X(full_503)         /* 503 because a table was full (UA gauge copy) */ \
-	X(ua_build_errors)  /* a message did not fit the UA's 8 KiB scratch (gauge) */ \
-	X(ua_rx_bad)        /* datagrams the UA found unparsable (gauge) */ \
-	X(policy_answer)    \
-	X(policy_reject)    \
-	X(policy_redirect)  \
-	X(policy_drop)      \
-	X(policy_404)       /* no rule matched */ \
-	X(in_dialog_200)    /* in-dialog requests answered 200 by the app */ \
-	X(busy_cycles)      /* TSC cycles of loop iterations that did work */ \
-	X(msg_cycles)       /* TSC cycles inside deliver: policy + UA + send hook */ \
-	X(busy_iters)       \
-	X(iters)            \
-	X(tcp_rx)           /* TCP/TLS messages from the control lcore run here */ \
-	X(tcp_tx)           /* TCP/TLS messages passed to the control lcore */ \
-	X(tcp_tx_drops)     /* worker -> control TCP ring full: transport error */ \
-	X(tcp_closed)       /* connection-closed notices received */ \
-	X(tcp_conn_dead)    /* sends on a closed connection: transport error */ \
-	X(tcp_conn_lost_tsx) /* transactions ended at once by their connection's close */ \
-	X(refers_in)        /* REFERs received (transferee) */ \
-	X(refers_accepted)  /* REFERs answered 202 by the policy */ \
-	X(refers_rejected)  /* REFERs answered >= 300 (603 by policy, 503 table full) */ \
-	X(transfers_ok)     /* transfers that reached a 2xx (either role) */ \
-	X(transfers_failed) /* transfers that ended with a failure (either role) */ \
-	X(notifies_sent)    /* NOTIFYs of REFER subscriptions sent */ \
-	X(replaces_matched) /* INVITEs whose Replaces named one of our calls */ \
-	X(auto_refers)      /* REFERs sent by a rule's auto_transfer */ \
-	X(auto_refer_errors) /* auto transfers not done (target unreachable, no room) */ \
-	X(rel1xx_sent)      /* reliable provisionals sent (RFC 3262) */ \
-	X(prack_received)   /* PRACKs matched to our reliable provisionals */ \
-	X(prack_sent)       /* PRACKs sent (as UAC of a transfer) */ \
-	X(sent_420)         /* INVITEs refused: an option tag we lack */ \
-	X(sent_421)         /* INVITEs refused: the rule requires 100rel */ \
-	X(sent_422)         /* INVITEs refused: Session-Expires below Min-SE */ \
-	X(session_refreshes) /* successful session refreshes (RFC 4028) */ \
-	X(session_expiries) /* calls ended with BYE: session not refreshed */ \
-	X(auto_consults)    /* consultation calls of attended auto transfers */ \
-	X(gen_attempted)    /* calls: INVITEs this worker originated */ \
-	X(gen_answered)     /* calls: 2xx received */ \
-	X(gen_failed)       /* calls: non-2xx final or timeout */ \
-	X(gen_not_started)  /* calls: due but max_concurrent / a table was full */ \
-	X(gen_byes)         /* calls: BYEs sent after hold_ms */ \
-	X(gen_live)         /* calls: in progress (gauge) */ \
-	X(gen_xfer_attempted) /* calls: REFERs sent (refer_to) */ \
-	X(gen_xfer_accepted) /* calls: REFERs answered 2xx (counted when the transfer ends) */ \
-	X(gen_xfer_completed) /* calls: transfers a NOTIFY reported 2xx for */ \
-	X(gen_xfer_failed)  /* calls: transfers that did not complete */ \
-	X(gen_target_byes)  /* calls: BYEs to calls answered as our transfers' target */ \
-	X(policy_bridge)    /* INVITEs given to a bridge rule (B2BUA) */ \
-	X(bridges_live)     /* bridges in use (gauge, lib/call) */ \
-	X(bridges_answered) /* bridged calls answered 2xx */ \
-	X(bridges_failed)   /* bridged calls answered >= 300 after every target */ \
-	X(bridges_cancelled) /* bridged calls the caller cancelled */ \
-	X(bridge_failovers) /* next target tried */ \
-	X(bridge_ring_timeouts) /* a target sent no 1xx within ring_timeout_ms */ \
-	X(bridge_targets_down) /* targets marked down (events) */ \
-	X(bridge_targets_down_now) /* targets down now (gauge) */ \
-	X(bridge_all_down_503) /* bridged INVITEs refused: every target down */ \
-	X(bridge_full_503)  /* bridged INVITEs refused: bridge or setup table full */ \
-	X(bridge_relayed)   /* in-dialog requests carried across a bridge */ \
-	X(bridge_refers_terminated) /* REFERs on a bridge executed by sipdp */ \
-	X(bridge_transfers_ok) /* those that reached the target */ \
-	X(bridge_transfers_failed) /* those that did not: the call stayed */ \
-	X(bridge_pins)      /* config snapshots pinned by live bridges (gauge) */ \
-	X(loop_cycles)      /* TSC cycles since the loop started (gauge, each second) */ \
-	X(cpu_ns)           /* CPU time the worker thread got (gauge, each second) */ \
-	X(busy_cpu_ns)      /* its share in busy iterations: preemption removed (gauge) */
+	X(rx_pkts, "frames read from the port") \
+	X(tx_pkts, "frames the port accepted") \
+	X(tx_drops, "frames the TX queue refused") \
+	X(exceptions, "frames given to the kernel (tap)") \
+	X(exception_drops, "frames for the kernel the tap queue refused") \
+	X(sip_rx, "SIP datagrams classified on this worker") \
+	X(sip_delivered, "SIP datagrams run through this shard's UA") \
+	X(sip_tx, "SIP messages sent (retransmissions included)") \
+	X(parse_errors, "datagrams the parser or the UA dropped") \
+	X(handoff_out, "SIP handed to another worker") \
+	X(handoff_in, "SIP received from another worker") \
+	X(handoff_drops, "hand-off ring full: message freed") \
+	X(foreign_shard, "the UA said -EXDEV (response for another shard)") \
+	X(ksend_queued, "packets passed to the control lcore (no MAC yet)") \
+	X(ksend_drops, "kernel-send ring full") \
+	X(no_mbuf, "sends lost: mbuf pool empty") \
+	X(build_errors, "sipdp_dp_tx_build failed") \
+	X(retransmissions, "transaction + 2xx retransmissions (gauge copy)") \
+	X(tsx_live, "live transactions (gauge)") \
+	X(tsx_conn_live, "... of them over a TCP/TLS connection (gauge)") \
+	X(dialogs_live, "live dialogs (gauge)") \
+	X(rejected_503, "new INVITEs answered 503 while draining") \
+	X(shed_503, "new INVITEs answered 503 by overload control (gauge copy)") \
+	X(overload_shed_pct, "share of new INVITEs being shed now, percent (gauge)") \
+	X(overload_raises, "windows that raised the shed share") \
+	X(full_503, "503 because a table was full (UA gauge copy)") \
+	X(ua_build_errors, "a message did not fit the UA's 8 KiB scratch (gauge)") \
+	X(ua_rx_bad, "datagrams the UA found unparsable (gauge)") \
+	X(policy_answer, "policy answer") \
+	X(policy_reject, "policy reject") \
+	X(policy_redirect, "policy redirect") \
+	X(policy_drop, "policy drop") \
+	X(policy_404, "no rule matched") \
+	X(in_dialog_200, "in-dialog requests answered 200 by the app") \
+	X(busy_cycles, "TSC cycles of loop iterations that did work") \
+	X(msg_cycles, "TSC cycles inside deliver: policy + UA + send hook") \
+	X(busy_iters, "busy iters") \
+	X(iters, "iters") \
+	X(tcp_rx, "TCP/TLS messages from the control lcore run here") \
+	X(tcp_tx, "TCP/TLS messages passed to the control lcore") \
+	X(tcp_tx_drops, "worker -> control TCP ring full: transport error") \
+	X(tcp_closed, "connection-closed notices received") \
+	X(tcp_conn_dead, "sends on a closed connection: transport error") \
+	X(tcp_conn_lost_tsx, "transactions ended at once by their connection's close") \
+	X(refers_in, "REFERs received (transferee)") \
+	X(refers_accepted, "REFERs answered 202 by the policy") \
+	X(refers_rejected, "REFERs answered >= 300 (603 by policy, 503 table full)") \
+	X(transfers_ok, "transfers that reached a 2xx (either role)") \
+	X(transfers_failed, "transfers that ended with a failure (either role)") \
+	X(notifies_sent, "NOTIFYs of REFER subscriptions sent") \
+	X(replaces_matched, "INVITEs whose Replaces named one of our calls") \
+	X(auto_refers, "REFERs sent by a rule's auto_transfer") \
+	X(auto_refer_errors, "auto transfers not done (target unreachable, no room)") \
+	X(rel1xx_sent, "reliable provisionals sent (RFC 3262)") \
+	X(prack_received, "PRACKs matched to our reliable provisionals") \
+	X(prack_sent, "PRACKs sent (as UAC of a transfer)") \
+	X(sent_420, "INVITEs refused: an option tag we lack") \
+	X(sent_421, "INVITEs refused: the rule requires 100rel") \
+	X(sent_422, "INVITEs refused: Session-Expires below Min-SE") \
+	X(session_refreshes, "successful session refreshes (RFC 4028)") \
+	X(session_expiries, "calls ended with BYE: session not refreshed") \
+	X(auto_consults, "consultation calls of attended auto transfers") \
+	X(gen_attempted, "calls: INVITEs this worker originated") \
+	X(gen_answered, "calls: 2xx received") \
+	X(gen_failed, "calls: non-2xx final or timeout") \
+	X(gen_not_started, "calls: due but max_concurrent / a table was full") \
+	X(gen_byes, "calls: BYEs sent after hold_ms") \
+	X(gen_live, "calls: in progress (gauge)") \
+	X(gen_xfer_attempted, "calls: REFERs sent (refer_to)") \
+	X(gen_xfer_accepted, "calls: REFERs answered 2xx (counted when the transfer ends)") \
+	X(gen_xfer_completed, "calls: transfers a NOTIFY reported 2xx for") \
+	X(gen_xfer_failed, "calls: transfers that did not complete") \
+	X(gen_target_byes, "calls: BYEs to calls answered as our transfers' target") \
+	X(policy_bridge, "INVITEs given to a bridge rule (B2BUA)") \
+	X(bridges_live, "bridges in use (gauge, lib/call)") \
+	X(bridges_answered, "bridged calls answered 2xx") \
+	X(bridges_failed, "bridged calls answered >= 300 after every target") \
+	X(bridges_cancelled, "bridged calls the caller cancelled") \
+	X(bridge_failovers, "next target tried") \
+	X(bridge_ring_timeouts, "a target sent no 1xx within ring_timeout_ms") \
+	X(bridge_targets_down, "targets marked down (events)") \
+	X(bridge_targets_down_now, "targets down now (gauge)") \
+	X(bridge_all_down_503, "bridged INVITEs refused: every target down") \
+	X(bridge_full_503, "bridged INVITEs refused: bridge or setup table full") \
+	X(bridge_relayed, "in-dialog requests carried across a bridge") \
+	X(bridge_refers_terminated, "REFERs on a bridge executed by sipdp") \
+	X(bridge_transfers_ok, "those that reached the target") \
+	X(bridge_transfers_failed, "those that did not: the call stayed") \
+	X(bridge_pins, "config snapshots pinned by live bridges (gauge)") \
+	X(loop_cycles, "TSC cycles since the loop started (gauge, each second)") \
+	X(cpu_ns, "CPU time the worker thread got (gauge, each second)") \
+	X(busy_cpu_ns, "its share in busy iterations: preemption removed (gauge)") \
+	X(calls_answered, "INVITEs answered 2xx by an answer rule") \
+	X(hep_copied, "SIP messages copied for HEP (in and out)") \
+	X(hep_dropped_rate, "HEP copies refused by the rate limit (hep.rate)") \
+	X(hep_dropped_full, "HEP copies lost: queue to the control lcore or copy pool full") \
+	X(hep_dropped_size, "HEP copies lost: message larger than a copy buffer")
 
 #define SIPDP_SHARD_STATUS_CLASSES 7 /**< index 1..6: 1xx..6xx, 0: malformed */
+#define SIPDP_SHARD_SETUP_BOUNDS 13  /**< finite setup-time buckets */
 
 struct sipdp_shard_stats {
-#define SIPDP_SHARD_X_FIELD(n) uint64_t n;
+#define SIPDP_SHARD_X_FIELD(n, h) uint64_t n;
 	SIPDP_SHARD_COUNTERS(SIPDP_SHARD_X_FIELD)
 #undef SIPDP_SHARD_X_FIELD
 	uint64_t req[SIPDP_METHOD__COUNT];             /**< requests received by method */
@@ -158,10 +165,20 @@ struct sipdp_shard_stats {
 	uint64_t sent_req[SIPDP_METHOD__COUNT];        /**< requests sent by method */
 	uint64_t sent_resp[SIPDP_SHARD_STATUS_CLASSES]; /**< responses sent by class */
 	struct sipdp_dp_rx_stats dp;                   /**< classifier and reassembly */
+	/** Call setup time (INVITE received to 2xx sent, answer rules), in
+	 *  ms ticks: setup_b[i] counts setups <= sipdp_shard_setup_bounds_ms[i],
+	 *  setup_b[SIPDP_SHARD_SETUP_BOUNDS] the rest; not cumulative. */
+	uint64_t setup_b[SIPDP_SHARD_SETUP_BOUNDS + 1];
+	uint64_t setup_sum_ms;                         /**< sum of the setups counted */
 };
+
+/** Upper bounds (ms) of the setup-time buckets: 1 ms .. 10 s. */
+extern const uint32_t sipdp_shard_setup_bounds_ms[SIPDP_SHARD_SETUP_BOUNDS];
 
 /** Names of the scalar counters, in field order (for telemetry and dumps). */
 extern const char *const sipdp_shard_counter_names[];
+/** Their one-line descriptions (Prometheus HELP), same order. */
+extern const char *const sipdp_shard_counter_help[];
 /** Number of scalar counters. */
 extern const unsigned sipdp_shard_counter_count;
 
@@ -331,6 +348,31 @@ int sipdp_shard_tcp_start(struct sipdp_shard *s);
 /** Print lib/ctl's counters and connections (sipdp_ctl_dump) and the
  *  control lcore's TCP hand-off counters. Control lcore. Cold. */
 void sipdp_shard_tcp_print(const struct sipdp_shard *s, FILE *f);
+
+/* ------------------------------------------------------ observability */
+
+/**
+ * Start what the config's metrics: and hep: sections ask for, both served
+ * by the control lcore from sipdp_shard_control_poll():
+ *  - metrics.port: listen on metrics.address for GET /metrics (lib/ctl's
+ *    HTTP server, max_clients, timeout_ms): every per-worker counter as
+ *    sipdp_<name>_total{worker="i"} (gauges without _total), SIP requests
+ *    and responses by method and class, the classifier's counters, the
+ *    call setup-time histogram sipdp_call_setup_seconds, lib/ctl's
+ *    counters (sipdp_ctl_*), the HTTP server's and HEP's own;
+ *  - hep.collector: a copy pool, one SPSC ring per worker and a token
+ *    bucket per worker (hep.rate / workers); the control lcore encodes
+ *    each copy as HEPv3 and sends it over a connected non-blocking UDP
+ *    socket (the kernel routes it out of the exception tap).
+ * Control lcore, after sipdp_shard_create() (and sipdp_shard_tcp_start(),
+ * whose counters it shows) and before sipdp_shard_launch(). Cold.
+ * @return 0 (also when both are off); -EALREADY; -ENOMEM; or the negative
+ *         errno of a socket call (bind: -EADDRINUSE, -EADDRNOTAVAIL...).
+ */
+int sipdp_shard_obs_start(struct sipdp_shard *s);
+
+/** Print the control lcore's HEP and HTTP counters ("name value" lines). */
+void sipdp_shard_obs_print(const struct sipdp_shard *s, FILE *f);
 
 /* ------------------------------------------------- calls: (generator) */
 

@@ -1396,6 +1396,58 @@ test_tls_section_loads_and_checks_pairs(void)
 		"tls.handshake_timeout_ms", "out of range");
 }
 
+/* metrics and hep: off by default, every key loads, a port needs an address. */
+static void
+test_metrics_and_hep_sections_load_and_check(void)
+{
+	struct sipdp_cfg *c = NULL;
+	const char *y = BASE
+		"metrics:\n"
+		"  address: 192.0.2.1\n"
+		"  port: 9100\n"
+		"  max_clients: 8\n"
+		"  timeout_ms: 1500\n"
+		"hep:\n"
+		"  collector: \"2001:db8::2\"\n"
+		"  port: 9061\n"
+		"  capture_id: 101\n"
+		"  rate: 500\n";
+
+	CU_ASSERT_EQUAL_FATAL(load(BASE, &c), 0);
+	CU_ASSERT_EQUAL(c->metrics.port, 0);
+	CU_ASSERT_EQUAL(c->metrics.address.family, 0);
+	CU_ASSERT_EQUAL(c->metrics.max_clients, 4);
+	CU_ASSERT_EQUAL(c->metrics.timeout_ms, 2000);
+	CU_ASSERT_EQUAL(c->hep.collector.family, 0);
+	CU_ASSERT_EQUAL(c->hep.port, 9060);
+	CU_ASSERT_EQUAL(c->hep.capture_id, 0);
+	CU_ASSERT_EQUAL(c->hep.rate, 10000);
+	sipdp_cfg_free(c);
+
+	CU_ASSERT_EQUAL_FATAL(load(y, &c), 0);
+	CU_ASSERT_TRUE(ip_is(&c->metrics.address, SIPDP_CFG_IPV4, "\xc0\x00\x02\x01", 4, 32));
+	CU_ASSERT_EQUAL(c->metrics.port, 9100);
+	CU_ASSERT_EQUAL(c->metrics.max_clients, 8);
+	CU_ASSERT_EQUAL(c->metrics.timeout_ms, 1500);
+	CU_ASSERT_EQUAL(c->hep.collector.family, SIPDP_CFG_IPV6);
+	CU_ASSERT_EQUAL(c->hep.port, 9061);
+	CU_ASSERT_EQUAL(c->hep.capture_id, 101);
+	CU_ASSERT_EQUAL(c->hep.rate, 500);
+	sipdp_cfg_free(c);
+
+	expect_one_error(BASE "metrics:\n  port: 9100\n", "port: 9100", "metrics.port",
+		"port needs address");
+	expect_one_error(BASE "metrics:\n  address: 192.0.2.1\n  max_clients: 0\n",
+		"max_clients", "metrics.max_clients", "out of range");
+	expect_one_error(BASE "metrics:\n  timeout_ms: 50\n", "timeout_ms",
+		"metrics.timeout_ms", "out of range");
+	expect_one_error(BASE "hep:\n  collector: 192.0.2.300\n", "collector",
+		"hep.collector", "");
+	expect_one_error(BASE "hep:\n  rate: 0\n", "rate", "hep.rate", "out of range");
+	expect_one_error(BASE "hep:\n  colector: 192.0.2.2\n", "colector", "hep",
+		"did you mean 'collector'");
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "lab_example_loads_with_every_field", test_lab_example_loads_with_every_field },
 	{ "drivers_config_examples_all_load", test_drivers_config_examples_all_load },
@@ -1429,6 +1481,7 @@ static struct sipdp_test_case cases[] = {
 	{ "every_truncation_fails_cleanly", test_every_truncation_fails_cleanly },
 	{ "docs_document_every_schema_key", test_docs_document_every_schema_key },
 	{ "tls_section_loads_and_checks_pairs", test_tls_section_loads_and_checks_pairs },
+	{ "metrics_and_hep_sections_load_and_check", test_metrics_and_hep_sections_load_and_check },
 	{ "bridge_rule_loads_every_field", test_bridge_rule_loads_every_field },
 	{ "bridge_defaults_when_keys_absent", test_bridge_defaults_when_keys_absent },
 	{ "bridge_target_uris_resolve", test_bridge_target_uris_resolve },
