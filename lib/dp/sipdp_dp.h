@@ -437,7 +437,7 @@ void sipdp_dp_link_unwatch(struct sipdp_dp_link *l);
  * participant's older counter and waits for the next boundary (Dekker).
  */
 #define SIPDP_DP_GUARD_MAX        128 /**< participants at once */
-#define SIPDP_DP_GUARD_TIMEOUT_MS 2000 /**< the interrupt thread's wait at most */
+#define SIPDP_DP_GUARD_TIMEOUT_MS 10000 /**< the interrupt thread's wait at most */
 
 /** What the guard did, for operators (any thread, relaxed). */
 struct sipdp_dp_guard_stats {

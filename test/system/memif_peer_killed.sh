@@ -66,8 +66,11 @@ for ns in $A $B; do
 	ip netns exec $ns sysctl -qw net.ipv6.conf.default.accept_dad=0
 done
 
-# $1 name, $2 role, $3 address, $4 extra YAML. Small tables and rings: B
-# is restarted 50 times and must come up quickly.
+# $1 name, $2 role, $3 address, $4 dialogs, $5 transactions, $6 extra
+# YAML. B has small tables and rings: it is restarted 50 times and must
+# come up quickly. A's hold what 20,000 calls/s leave behind (each call's
+# BYE transaction stays 64*T1 = 3.2 s), so the last peer's calls never
+# meet a full table.
 config() {
 	cat >"$work/$1.yaml" <<EOF
 ports:
@@ -82,18 +85,18 @@ sip:
   tcp_port: 0
   tls_port: 0
 limits:
-  dialogs_per_shard: 16384
-  transactions_per_shard: 32768
+  dialogs_per_shard: $4
+  transactions_per_shard: $5
 timers:
   t1_ms: 50
   t2_ms: 400
   t4_ms: 500
 log:
   level: notice
-$4
+$6
 EOF
 }
-config a server 192.0.2.21 "policy:
+config a server 192.0.2.21 65536 262144 "policy:
   - name: answer
     match: { method: INVITE }
     answer:
@@ -106,13 +109,13 @@ config a server 192.0.2.21 "policy:
         t=0 0
         m=audio 4000 RTP/AVP 0"
 # B keeps calling until it is killed.
-config b client 192.0.2.22 "calls:
+config b client 192.0.2.22 16384 32768 "calls:
   target: sip:kill@192.0.2.21:5060
   rate: 20000
   total: 100000000
   hold_ms: 0
   prack: off"
-config final client 192.0.2.22 "calls:
+config final client 192.0.2.22 16384 32768 "calls:
   target: sip:resume@192.0.2.21:5060
   rate: 200
   total: 200
