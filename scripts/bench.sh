@@ -134,6 +134,19 @@ stat_of() { # $1 log, $2 counter (final counters printed at exit)
 	awk -v k="total.$2" '$1 == k { print $2 }' "$1"
 }
 
+# A process that stopped with a status other than 0, or without its
+# final counters, crashed (a signal is status 128 + N): said on stdout,
+# and bench.sh exits 3 at the end (loops over runs count those).
+crashes=0
+crash_check() { # $1 rate, $2 A|B, $3 exit status, $4 log
+	if [ "$3" != 0 ] || ! grep -q "final counters" "$4"; then
+		crashes=$((crashes + 1))
+		echo "rate $1: $2 crashed: exit status $3$( [ "$3" -gt 128 ] && echo " (signal $(( $3 - 128 )))"):"
+		tail -n 5 "$4"
+	fi
+}
+trap 'rc=$?; [ $rc = 0 ] && [ "$crashes" != 0 ] && rc=3; cleanup; exit $rc' EXIT
+
 mhz=$(awk -F: '/^cpu MHz/ { printf "%d", $2; exit }' /proc/cpuinfo)
 [ -n "$mhz" ] || mhz=2000
 
@@ -197,14 +210,18 @@ for rate in "${rates[@]}"; do
 		sleep 0.1
 	done
 	kill -0 "$pid_b" 2>/dev/null && kill -TERM "$pid_b"
-	wait "$pid_b" || true
+	rc_b=0
+	wait "$pid_b" || rc_b=$?
 	pid_b=""
-	kill -TERM "$pid_a"
-	wait "$pid_a" || true
+	# A may have died already (SIGSEGV): then the TERM finds nothing.
+	kill -TERM "$pid_a" 2>/dev/null || true
+	rc_a=0
+	wait "$pid_a" || rc_a=$?
 	pid_a=""
 	la="$dir/sipdp-bench-a.log"
 	lb="$dir/sipdp-bench-b.log"
-	grep -q "final counters" "$la" || { echo "rate $rate: A did not stop cleanly:"; tail -n 5 "$la"; }
+	crash_check "$rate" A "$rc_a" "$la"
+	crash_check "$rate" B "$rc_b" "$lb"
 	line=$(grep "calls: attempted" "$lb" | tail -n 1 || true)
 	[ -n "$line" ] || { tail -n 30 "$lb" >&2; die "rate $rate: no calls: summary"; }
 	att=$(stat_of "$lb" gen_attempted)

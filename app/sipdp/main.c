@@ -484,9 +484,7 @@ control_loop(struct app *a)
 		 * ~7000 (measured in docs/performance.md). Work brings the
 		 * short naps back at once. */
 		if (++idle > 64) {
-			urcu_qsbr_thread_offline();
-			usleep(nap_us);
-			urcu_qsbr_thread_online();
+			sipdp_shard_control_sleep(a->shard, nap_us);
 			nap_us = nap_us * 2 > CTL_NAP_MAX_US ? CTL_NAP_MAX_US : nap_us * 2;
 		}
 	}
@@ -615,6 +613,10 @@ main(int argc, char **argv)
 		rc = sipdp_shard_calls_telemetry_register(a.shard);
 	if (rc != 0)
 		APP_LOG(WARNING, "telemetry commands (reload, calls): %s\n", strerror(-rc));
+	if (!sipdp_dp_guard_active())
+		APP_LOG(WARNING, "unmap guard: munmap() is not this executable's (linked without "
+			"--export-dynamic-symbol=munmap?): a net_memif peer that disconnects may "
+			"crash sipdp\n");
 	rc = sipdp_shard_launch(a.shard);
 	if (rc != 0)
 		goto out_rcu;

@@ -60,6 +60,11 @@ sipdp_dp_port_create(const struct sipdp_dp_port_params *p, struct sipdp_dp_port_
 	conf.txmode.offloads = di.tx_offload_capa & DP_TX_OFFLOADS;
 	if (p->mtu != 0)
 		conf.rxmode.mtu = p->mtu;
+	/* Link-state interrupts where the PMD has them (NICs, net_tap):
+	 * sipdp_dp_link_watch() hears a change at once instead of at its
+	 * next periodic read. net_memif and net_af_packet have none. */
+	if (di.dev_flags != NULL && (*di.dev_flags & RTE_ETH_DEV_INTR_LSC))
+		conf.intr_conf.lsc = 1;
 	if (p->nb_rx_queues > 1 && di.flow_type_rss_offloads != 0) {
 		/* L3 hash by default: every fragment of a datagram carries the
 		 * addresses but only the first has the ports, and they must all
@@ -117,6 +122,7 @@ sipdp_dp_port_create(const struct sipdp_dp_port_params *p, struct sipdp_dp_port_
 	info->rx_offload_capa = di.rx_offload_capa;
 	info->tx_offload_capa = di.tx_offload_capa;
 	info->rss_hf = conf.rx_adv_conf.rss_conf.rss_hf;
+	info->lsc = conf.intr_conf.lsc != 0;
 	snprintf(info->driver, sizeof(info->driver), "%s", di.driver_name);
 	DP_LOG(INFO, "%s: port %u driver %s mtu %u queues %u/%u rx_off 0x%" PRIx64
 		" tx_off 0x%" PRIx64 " rss 0x%" PRIx64 "\n", p->name, port, info->driver, mtu,

@@ -334,6 +334,8 @@ struct sipdp_dp_port_info {
 	uint64_t rx_offload_capa; /**< reported by the device */
 	uint64_t tx_offload_capa;
 	uint64_t rss_hf;       /**< RSS hash in use; 0 when the port has no RSS or one queue */
+	bool lsc;              /**< the PMD raises link-state interrupts and they are
+				    enabled (intr_conf.lsc): sipdp_dp_link_watch() hears them */
 	char driver[32];
 };
 
@@ -355,6 +357,136 @@ int sipdp_dp_port_destroy(uint16_t port_id);
 void sipdp_dp_txq_init(struct sipdp_dp_txq *txq, const struct sipdp_dp_port_info *info,
 	struct rte_mempool *direct_pool, struct rte_mempool *indirect_pool,
 	uint16_t worker, uint16_t nb_workers);
+
+/* ------------------------------------------------------------------------ */
+/* Link state                                                                */
+
+/**
+ * The link state of a port, as the control lcore sees it: read with
+ * rte_eth_link_get_nowait() every @p period, and at once after a
+ * link-state interrupt when the PMD raises them (sipdp_dp_port_info.lsc:
+ * an RTE_ETH_EVENT_INTR_LSC callback only counts the event; the interrupt
+ * thread does nothing else). net_memif raises none in DPDK 22.11 (see
+ * the unmap guard below), so for it the period is what bounds detection.
+ * Transparent; written by the control lcore, the event count by the
+ * interrupt thread (atomic).
+ */
+struct sipdp_dp_link {
+	uint16_t port_id;
+	bool lsc;               /**< the LSC callback is registered */
+	bool up;                /**< last state read */
+	uint32_t lsc_events;    /**< LSC callbacks run (interrupt thread, atomic) */
+	uint32_t lsc_seen;      /**< lsc_events when last read */
+	uint64_t period_tsc;
+	uint64_t next_tsc;      /**< next read without an event */
+	uint64_t up_events;     /**< down -> up transitions seen (relaxed stores) */
+	uint64_t down_events;   /**< up -> down transitions seen (relaxed stores) */
+};
+
+/**
+ * Start watching @p port: read its state now and, when @p info says the
+ * PMD raises link-state interrupts, register the LSC callback. Control
+ * lcore, after sipdp_dp_port_create(). Cold.
+ * @return 0; -EINVAL; or the errno of rte_eth_dev_callback_register().
+ */
+int sipdp_dp_link_watch(struct sipdp_dp_link *l, const struct sipdp_dp_port_info *info,
+	uint32_t period_ms);
+
+/**
+ * Read the link state when an LSC event came or the period elapsed.
+ * Control lcore. @return 1 when the state changed (l->up is the new one,
+ * up_events / down_events counted), 0 otherwise.
+ */
+int sipdp_dp_link_poll(struct sipdp_dp_link *l, uint64_t now_tsc);
+
+/** Unregister the LSC callback (before the port is closed). Control lcore. */
+void sipdp_dp_link_unwatch(struct sipdp_dp_link *l);
+
+/* ------------------------------------------------------------------------ */
+/* Unmap guard                                                               */
+
+/**
+ * A grace period between a PMD's teardown in the EAL interrupt thread and
+ * the munmap() of memory the data path may still be reading.
+ *
+ * net_memif (DPDK 22.11, drivers/net/memif/memif_socket.c) handles its
+ * peer's disconnect (a DISCONNECT message, or the control socket closed
+ * because the peer died) in the EAL interrupt thread: memif_disconnect()
+ * clears ETH_MEMIF_FLAG_CONNECTED, takes and drops its control-channel
+ * lock, closes the queue eventfds and then memif_free_regions() munmap()s
+ * the shared regions that hold the rings and buffers. No ethdev event is
+ * raised before (or after): the PMD has no LSC support. A worker that read
+ * the flag as set just before is still inside eth_memif_rx/tx, reading
+ * those rings, and faults.
+ *
+ * The guard: every lcore that calls rx/tx bursts is a participant with a
+ * counter it advances once per loop (sipdp_dp_guard_quiescent(), outside
+ * any burst) and marks offline while it sleeps or once it has stopped. The
+ * executable defines munmap(): called from the EAL interrupt thread while
+ * any participant is online, it first waits until each online participant
+ * has passed a loop boundary (sipdp_dp_guard_synchronize()), then unmaps.
+ * The PMD's flag is cleared before the unmap, so a burst that began after
+ * that boundary sees the port disconnected and returns at once; one that
+ * began before has ended. Every munmap of the interrupt thread pays the
+ * wait (one loop of each worker: microseconds); other threads never wait.
+ *
+ * Memory order: boundaries, online and offline are sequentially
+ * consistent stores (a full barrier on x86), the waiter issues a full
+ * fence before it reads the counters, so either the participant's burst
+ * after the boundary reads the cleared flag or the waiter sees the
+ * participant's older counter and waits for the next boundary (Dekker).
+ */
+#define SIPDP_DP_GUARD_MAX        128 /**< participants at once */
+#define SIPDP_DP_GUARD_TIMEOUT_MS 10000 /**< the interrupt thread's wait at most */
+
+/** What the guard did, for operators (any thread, relaxed). */
+struct sipdp_dp_guard_stats {
+	uint64_t waits;         /**< munmap()s of the interrupt thread that waited */
+	uint64_t timeouts;      /**< waits that gave up after SIPDP_DP_GUARD_TIMEOUT_MS: a
+				     participant did not pass a boundary (a bug: a worker
+				     blocked), the unmap went ahead */
+	uint64_t wait_us_max;   /**< longest wait */
+	uint64_t wait_us_total;
+};
+
+/**
+ * Become a participant, offline. Any thread, cold.
+ * @return 0 with *slot set; -ENOSPC (SIPDP_DP_GUARD_MAX participants).
+ */
+int sipdp_dp_guard_register(unsigned *slot);
+
+/** Leave (offline for good, the slot can be reused). The owning thread. */
+void sipdp_dp_guard_unregister(unsigned slot);
+
+/** Before the first burst, and after a sleep. The owning thread only. */
+void sipdp_dp_guard_online(unsigned slot);
+
+/** Before a sleep (no burst until sipdp_dp_guard_online()). The owning thread only. */
+void sipdp_dp_guard_offline(unsigned slot);
+
+/**
+ * A loop boundary: no rx/tx burst of this thread is in progress, and none
+ * of its reads of a PMD's state is used after this point. Once per loop;
+ * one sequentially consistent store. The owning thread only.
+ */
+void sipdp_dp_guard_quiescent(unsigned slot);
+
+/**
+ * Wait until every participant online now has passed a boundary or gone
+ * offline, at most @p timeout_ms. Any thread that is not itself an online
+ * participant (it would wait for itself). Sleeps 20 us between looks.
+ * @return 0; -ETIMEDOUT (counted in timeouts, not in waits).
+ */
+int sipdp_dp_guard_synchronize(uint32_t timeout_ms);
+
+/** Copy the guard's counters. */
+void sipdp_dp_guard_stats_get(struct sipdp_dp_guard_stats *st);
+
+/**
+ * True when this executable's munmap() is the guard's (it is linked in and
+ * exported, so the PMDs that the EAL loads resolve munmap to it). Cold.
+ */
+bool sipdp_dp_guard_active(void);
 
 /* ------------------------------------------------------------------------ */
 /* Exception path (net_tap)                                                  */

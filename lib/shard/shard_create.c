@@ -211,6 +211,13 @@ sipdp_shard_create(const struct sipdp_shard_params *params, struct sipdp_shard *
 	}
 	if ((rc = shard_ops_create(s)) != 0 || (rc = shard_capture_create(s)) != 0)
 		goto fail;
+	/* The link is read every 10 ms (and at once on an LSC event):
+	 * workers make no burst on a port that is down. */
+	rc = sipdp_dp_link_watch(&s->link, &params->port_info, 10);
+	if (rc != 0)
+		goto fail;
+	s->link_watched = true;
+	__atomic_store_n(&s->link_up, s->link.up, __ATOMIC_RELAXED);
 	*out = s;
 	return 0;
 fail:
@@ -221,6 +228,18 @@ fail:
 int
 sipdp_shard_launch(struct sipdp_shard *s)
 {
+	/* The control lcore sends on the port too (tap -> port): it is an
+	 * unmap guard participant from now until sipdp_shard_stop(). */
+	if (!s->ctl_guarded) {
+		int rc = sipdp_dp_guard_register(&s->ctl_guard_slot);
+
+		if (rc != 0) {
+			SHARD_LOG(ERR, "unmap guard: %s\n", strerror(-rc));
+			return rc;
+		}
+		s->ctl_guarded = true;
+		sipdp_dp_guard_online(s->ctl_guard_slot);
+	}
 	for (uint16_t i = 0; i < s->nb_workers; i++) {
 		int rc = rte_eal_remote_launch(shard_worker_main, s->w[i], s->w[i]->lcore);
 
@@ -239,6 +258,12 @@ void
 sipdp_shard_stop(struct sipdp_shard *s)
 {
 	atomic_store(&s->stop, true);
+	/* No burst of the control lcore after this: a PMD's teardown in the
+	 * interrupt thread no longer waits for it. */
+	if (s->ctl_guarded) {
+		sipdp_dp_guard_unregister(s->ctl_guard_slot);
+		s->ctl_guarded = false;
+	}
 	if (!s->launched)
 		return;
 	for (uint16_t i = 0; i < s->nb_workers; i++)
@@ -273,6 +298,8 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 	if (s->launched)
 		sipdp_shard_stop(s);
 	shard_telemetry_forget(s);
+	if (s->link_watched)
+		sipdp_dp_link_unwatch(&s->link);
 	shard_tcp_destroy(s);
 	shard_gen_forget(s);
 	shard_capture_destroy(s);

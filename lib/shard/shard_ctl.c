@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
@@ -33,15 +34,53 @@ const uint32_t sipdp_shard_setup_bounds_ms[SIPDP_SHARD_SETUP_BOUNDS] = {
 };
 const unsigned sipdp_shard_counter_count = SIPDP_ARRAY_SIZE(sipdp_shard_counter_names);
 
+/* The port's link went up or down (control lcore). Workers load link_up
+ * once per loop: from their next iteration they make no burst (down) or
+ * poll again (up). Safety against a PMD unmapping its rings does not rest
+ * on this flag, which follows the PMD by up to one period: the unmap guard
+ * (lib/dp/dp_guard.c) covers that. */
+static SIPDP_COLD void
+link_changed(struct sipdp_shard *s)
+{
+	__atomic_store_n(&s->link_up, s->link.up ? 1u : 0u, __ATOMIC_RELEASE);
+	SHARD_LOG(NOTICE, "port %u: link %s (%" PRIu64 " down, %" PRIu64 " up so far)\n",
+		s->link.port_id, s->link.up ? "up" : "down", s->link.down_events,
+		s->link.up_events);
+}
+
+void
+sipdp_shard_control_sleep(struct sipdp_shard *s, unsigned us)
+{
+	urcu_qsbr_thread_offline();
+	if (s->ctl_guarded)
+		sipdp_dp_guard_offline(s->ctl_guard_slot);
+	usleep(us);
+	if (s->ctl_guarded)
+		sipdp_dp_guard_online(s->ctl_guard_slot);
+	urcu_qsbr_thread_online();
+}
+
+bool
+sipdp_shard_link_up(const struct sipdp_shard *s)
+{
+	return __atomic_load_n(&s->link_up, __ATOMIC_RELAXED) != 0;
+}
+
 int
 sipdp_shard_control_poll(struct sipdp_shard *s)
 {
 	struct rte_mbuf *pkts[SHARD_BURST];
 	uint64_t t0 = rte_rdtsc();
-	int work;
+	int work = 0;
 
-	work = sipdp_dp_tap_to_port(s->p.tap_port, s->p.nb_tap_queues, s->p.port_id, s->p.ctl_txq,
-		64);
+	if (SIPDP_UNLIKELY(sipdp_dp_link_poll(&s->link, t0) != 0))
+		link_changed(s);
+	/* Link down: what the kernel sends waits in the tap's queue (and the
+	 * kernel drops past it) rather than going to a port that cannot
+	 * take it. */
+	if (SIPDP_LIKELY(__atomic_load_n(&s->link_up, __ATOMIC_RELAXED)))
+		work = sipdp_dp_tap_to_port(s->p.tap_port, s->p.nb_tap_queues, s->p.port_id,
+			s->p.ctl_txq, 64);
 	for (uint16_t i = 0; i < s->nb_workers; i++) {
 		unsigned n = rte_ring_sc_dequeue_burst(s->w[i]->ksend, (void **)pkts, SHARD_BURST,
 			NULL);
@@ -66,6 +105,8 @@ sipdp_shard_control_poll(struct sipdp_shard *s)
 	if (s->retired != NULL && (s->ctl_iter & 1023) == 0)
 		shard_reload_reclaim(s, false);
 	urcu_qsbr_quiescent_state();
+	if (s->ctl_guarded)
+		sipdp_dp_guard_quiescent(s->ctl_guard_slot);
 	/* For /sipdp/lcores: the telemetry thread reads these relaxed. */
 	__atomic_store_n(&s->ctl_polls, s->ctl_polls + 1, __ATOMIC_RELAXED);
 	if (work != 0) {
@@ -186,6 +227,23 @@ stats_walk(const struct sipdp_shard_stats *st, void (*fn)(void *, const char *, 
 	fn(arg, "dp_drop_nombuf", st->dp.drop_nombuf);
 }
 
+/* The port's link and the unmap guard (not per worker). */
+static void
+port_walk(const struct sipdp_shard *s, void (*fn)(void *, const char *, uint64_t), void *arg)
+{
+	struct sipdp_dp_guard_stats g;
+
+	sipdp_dp_guard_stats_get(&g);
+	fn(arg, "link_up", __atomic_load_n(&s->link_up, __ATOMIC_RELAXED));
+	fn(arg, "link_lsc", s->link.lsc);
+	fn(arg, "link_up_events", __atomic_load_n(&s->link.up_events, __ATOMIC_RELAXED));
+	fn(arg, "link_down_events", __atomic_load_n(&s->link.down_events, __ATOMIC_RELAXED));
+	fn(arg, "link_guard_waits", g.waits);
+	fn(arg, "link_guard_timeouts", g.timeouts);
+	fn(arg, "link_guard_wait_us_max", g.wait_us_max);
+	fn(arg, "link_guard_wait_us_total", g.wait_us_total);
+}
+
 struct print_ctx {
 	FILE *f;
 	const char *prefix;
@@ -210,6 +268,8 @@ sipdp_shard_stats_print(const struct sipdp_shard *s, FILE *f)
 	stats_walk(&st, print_one, &c);
 	fprintf(f, "reloads_ok %" PRIu64 "\nreloads_failed %" PRIu64 "\n", s->reloads_ok,
 		s->reloads_failed);
+	c.prefix = "port.";
+	port_walk(s, print_one, &c);
 	for (uint16_t i = 0; i < s->nb_workers; i++) {
 		snprintf(prefix, sizeof(prefix), "worker%u.", i);
 		c.prefix = prefix;
@@ -326,6 +386,12 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	if (tel_port_dict(d, "port", s->p.port_id) != 0 || tel_port_dict(d, "tap", s->p.tap_port) != 0)
 		return -ENOMEM;
+	struct rte_tel_data *l = rte_tel_data_alloc();
+	if (l == NULL)
+		return -ENOMEM;
+	rte_tel_data_start_dict(l);
+	port_walk(s, tel_add, l);
+	rte_tel_data_add_dict_container(d, "link", l, 0);
 	return 0;
 }
 

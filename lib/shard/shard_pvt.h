@@ -180,6 +180,8 @@ struct shard_worker {
 	struct rte_ring *hep_ring;   /* HEP copies -> control lcore (SPSC); NULL: no hep: */
 	struct sipdp_ratelim hep_rl; /* hep.rate / workers */
 	uint64_t cpu_ns0;            /* thread CPU time when the loop started */
+	unsigned guard_slot;         /* unmap guard participant (sipdp_dp_guard_*) */
+	bool guarded;                /* ... registered */
 	/* the UA's identity per transport x family (shard_ident_create.c) */
 	char id_sent_by[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES][SHARD_IPSTR + 8];
 	char id_contact[SIPDP_UA_IDENT_TRANSPORTS][SIPDP_UA_IDENT_FAMILIES][SIPDP_CFG_URI_LEN + 80];
@@ -235,6 +237,14 @@ struct sipdp_shard {
 	uint32_t cap_on;             /* workers copy packets while non-zero (relaxed) */
 	struct shard_obs *obs;       /* /metrics and HEP sending (shard_obs_ctl.c) */
 	struct rte_mempool *hep_pool; /* HEP copies; NULL: no hep: */
+	/* Link state (shard_ctl.c): read by the control lcore, which writes
+	 * link_up; workers load it (relaxed) once per loop and make no RX
+	 * burst, and send nothing, while it is 0. */
+	struct sipdp_dp_link link;
+	uint32_t link_up;
+	bool link_watched;
+	unsigned ctl_guard_slot;     /* the control lcore's unmap guard participant */
+	bool ctl_guarded;
 };
 
 /* shard_policy.c: UA callbacks */

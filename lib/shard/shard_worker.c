@@ -55,6 +55,13 @@ tx_flush(struct shard_worker *w)
 
 	if (n == 0)
 		return;
+	if (SIPDP_UNLIKELY(!__atomic_load_n(&w->s->link_up, __ATOMIC_RELAXED))) {
+		/* The port cannot take them; SIP over UDP retransmits. */
+		rte_pktmbuf_free_bulk(w->txb, n);
+		w->st.tx_link_down_drops += n;
+		w->n_txb = 0;
+		return;
+	}
 	if (SIPDP_UNLIKELY(__atomic_load_n(&w->s->cap_on, __ATOMIC_RELAXED)))
 		shard_capture_copy(w, w->idx, w->txb, n, true);
 	sent = rte_eth_tx_burst(w->s->p.port_id, w->idx, w->txb, n);
@@ -420,6 +427,16 @@ shard_worker_main(void *arg)
 	struct timespec ts;
 
 	urcu_qsbr_register_thread();
+	/* An unmap guard participant: a PMD tearing the port down in the
+	 * interrupt thread waits for this loop's next boundary before it
+	 * unmaps the rings (lib/dp/dp_guard.c). */
+	if (sipdp_dp_guard_register(&w->guard_slot) == 0) {
+		w->guarded = true;
+		sipdp_dp_guard_online(w->guard_slot);
+	} else {
+		SHARD_LOG(ERR, "worker %u: no unmap guard slot: a port torn down under it may "
+			"fault\n", w->idx);
+	}
 	w->snap = rcu_dereference(s->snap);
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
 		w->cpu_ns0 = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
@@ -432,8 +449,13 @@ shard_worker_main(void *arg)
 		w->now_us = tsc_to_us(s, t0);
 		w->snap = rcu_dereference(s->snap);
 		work += (unsigned)shard_gen_poll(w, t0);
-		for (uint16_t i = 0; i < w->nb_rxq; i++)
-			work += rx_queue(w, w->rxq[i], t0);
+		/* A port whose link is down is not polled until it is up. */
+		if (SIPDP_LIKELY(__atomic_load_n(&s->link_up, __ATOMIC_RELAXED))) {
+			for (uint16_t i = 0; i < w->nb_rxq; i++)
+				work += rx_queue(w, w->rxq[i], t0);
+		} else {
+			w->st.rx_skipped_link_down += w->nb_rxq;
+		}
 		for (uint16_t src = 0; src < s->nb_workers; src++) {
 			struct sipdp_dp_rx rx[SHARD_BURST];
 			unsigned n;
@@ -473,8 +495,11 @@ shard_worker_main(void *arg)
 			cpu_gauges(w, loop0, t0);
 		}
 		tx_flush(w);
-		/* No neighbour lookup result is held across this point. */
+		/* No neighbour lookup result is held across this point, and no
+		 * burst is in progress. */
 		urcu_qsbr_quiescent_state();
+		if (SIPDP_LIKELY(w->guarded))
+			sipdp_dp_guard_quiescent(w->guard_slot);
 		w->st.iters++;
 		if (work != 0) {
 			w->st.busy_iters++;
@@ -482,6 +507,10 @@ shard_worker_main(void *arg)
 		}
 	}
 	tx_flush(w);
+	if (w->guarded) {
+		sipdp_dp_guard_unregister(w->guard_slot);
+		w->guarded = false;
+	}
 	gauges(w);
 	cpu_gauges(w, loop0, rte_rdtsc());
 	urcu_qsbr_unregister_thread();

@@ -58,6 +58,8 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(rx_pkts, "frames read from the port") \
 	X(tx_pkts, "frames the port accepted") \
 	X(tx_drops, "frames the TX queue refused") \
+	X(rx_skipped_link_down, "RX bursts not made: the port's link was down") \
+	X(tx_link_down_drops, "frames freed unsent: the port's link was down") \
 	X(exceptions, "frames given to the kernel (tap)") \
 	X(exception_drops, "frames for the kernel the tap queue refused") \
 	X(sip_rx, "SIP datagrams classified on this worker") \
@@ -292,6 +294,16 @@ int sipdp_shard_launch(struct sipdp_shard *s);
  * @return packets and messages handled (0: idle, the caller may sleep).
  */
 int sipdp_shard_control_poll(struct sipdp_shard *s);
+
+/**
+ * Sleep @p us with the control lcore offline: for QSBR (grace periods do
+ * not wait for it) and for the unmap guard (a PMD's teardown in the
+ * interrupt thread does not wait for it). Control lcore.
+ */
+void sipdp_shard_control_sleep(struct sipdp_shard *s, unsigned us);
+
+/** The port's link as the control lcore last read it (any thread, relaxed). */
+bool sipdp_shard_link_up(const struct sipdp_shard *s);
 
 /** Stop taking new dialogs: new INVITEs are answered 503. Any thread. */
 void sipdp_shard_drain(struct sipdp_shard *s);
