@@ -120,19 +120,28 @@ pid_of() { # $1 name: the recorded pid when that process still runs
 	return 1
 }
 
-stop_pid() { # $1 name, $2 seconds before SIGKILL
-	local p i
-	p=$(pid_of "$1") || { rm -f "$DIR/$1.pid"; return 0; }
-	kill -TERM "$p" 2>/dev/null || true
-	for i in $(seq 1 $(($2 * 10))); do
-		kill -0 "$p" 2>/dev/null || break
+stop_pid() { # $1 seconds before SIGKILL, then names: all SIGTERMed at once
+	local secs=$1 n p i left
+	shift
+	declare -A pids=()
+	for n in "$@"; do
+		p=$(pid_of "$n") && { pids[$n]=$p; kill -TERM "$p" 2>/dev/null || true; }
+		[ -n "${pids[$n]:-}" ] || rm -f "$DIR/$n.pid"
+	done
+	for i in $(seq 1 $((secs * 10))); do
+		left=0
+		for n in "${!pids[@]}"; do kill -0 "${pids[$n]}" 2>/dev/null && left=1; done
+		[ $left = 0 ] && break
 		sleep 0.1
 	done
-	if kill -0 "$p" 2>/dev/null; then
-		echo "cluster-lab.sh: $1 (pid $p) ignored SIGTERM for $2 s: killed" >&2
-		kill -KILL "$p" $(pgrep -P "$p" 2>/dev/null) 2>/dev/null || true
-	fi
-	rm -f "$DIR/$1.pid"
+	for n in "${!pids[@]}"; do
+		p=${pids[$n]}
+		if kill -0 "$p" 2>/dev/null; then
+			echo "cluster-lab.sh: $n (pid $p) ignored SIGTERM for $secs s: killed" >&2
+			kill -KILL "$p" $(pgrep -P "$p" 2>/dev/null) 2>/dev/null || true
+		fi
+		rm -f "$DIR/$n.pid"
+	done
 }
 
 cmd_down() {
@@ -214,8 +223,10 @@ sipdp_bin() {
 
 # start K...: every box launched, then each waited for (at most 60 s).
 # EAL: --no-huge -m 512, its own --file-prefix, the port as --vdev with a
-# queue pair per lcore, the control lcore and the one worker spread over
-# the machine's CPUs (box K's worker on CPU K % ncpu).
+# queue pair per lcore, the control lcore and the one worker each free to
+# run on any of the machine's CPUs (--lcores 0@(0-M),1@(0-M)): the boxes'
+# spinning workers outnumber the CPUs of a small machine, and pinning two
+# to one CPU while another has one would halve their share for nothing.
 cmd_start() {
 	need_tools
 	local bin ncpu k ns cfg p i ok
@@ -235,7 +246,7 @@ cmd_start() {
 		echo "=== start $(date +%T)" >>"$DIR/box$k.log"
 		ip netns exec "$ns" "$bin" --no-huge -m 512 --file-prefix "$(box_prefix "$k")" --no-pci \
 			--vdev "net_af_packet0,iface=cl$k-dp,qpairs=2,framesz=16384,blocksz=16384" \
-			--lcores "0@$(((k + 1) % ncpu)),1@$((k % ncpu))" --main-lcore 0 \
+			--lcores "0@(0-$((ncpu - 1))),1@(0-$((ncpu - 1)))" --main-lcore 0 \
 			-- --config "$cfg" >>"$DIR/box$k.log" 2>&1 </dev/null &
 		echo $! >"$DIR/box$k.pid"
 	done
@@ -256,8 +267,9 @@ cmd_start() {
 }
 
 cmd_stop() {
-	local k
-	for k in "$@"; do stop_pid "box$k" 20; done
+	local k names=()
+	for k in "$@"; do names+=("box$k"); done
+	stop_pid 20 "${names[@]}"
 }
 
 cmd_kill() {
@@ -288,9 +300,8 @@ cmd_status() {
 }
 
 cmd_stop_all() {
-	local k
-	stop_pid kamailio 10
-	for k in $(seq 1 "$N"); do stop_pid "box$k" 20; done
+	stop_pid 10 kamailio
+	stop_pid 20 $(seq -f 'box%g' 1 "$N")
 }
 
 cmd="${1:-}"
@@ -301,7 +312,7 @@ down) cmd_down ;;
 status) cmd_status ;;
 ds) cmd_ds ;;
 kam-start) cmd_kam_start ;;
-kam-stop) stop_pid kamailio 10 ;;
+kam-stop) stop_pid 10 kamailio ;;
 start) cmd_start "$@" ;;
 stop) cmd_stop "$@" ;;
 kill) cmd_kill "$@" ;;
