@@ -95,11 +95,19 @@ PY
 ok_calls() { sipp_stat "$1" 'SuccessfulCall(C)'; }
 failed_calls() { sipp_stat "$1" 'FailedCall(C)'; }
 sipp_ok() { # NAME CALLS (check evals in its own frame: no $1 there)
-	local sn=$1 sc=$2
-	check "$sn: sipp exit 0" '[ "$(cat "$work/$sn.rc")" = 0 ]'
-	check "$sn: $sc calls successful" '[ "$(ok_calls "$sn")" = "$sc" ]'
-	check "$sn: 0 calls failed" '[ "$(failed_calls "$sn")" = 0 ]'
-	[ "$(cat "$work/$sn.rc")" = 0 ] || tail -n 15 "$work/$sn.out"
+	local sn=$1 sc=$2 src sok sfail
+	src=$(cat "$work/$sn.rc")
+	read -r sok sfail < <(python3 - "$work/$sn.csv" <<'PY' 2>/dev/null || echo "? ?"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
+h, last = rows[0], rows[-1]
+print(last[h.index('SuccessfulCall(C)')], last[h.index('FailedCall(C)')])
+PY
+)
+	check "$sn: sipp exit 0" '[ "$src" = 0 ]'
+	check "$sn: $sc calls successful ($sok)" '[ "$sok" = "$sc" ]'
+	check "$sn: 0 calls failed ($sfail)" '[ "$sfail" = 0 ]'
+	[ "$src" = 0 ] || tail -n 15 "$work/$sn.out"
 }
 ds_flags() { "$cl" ds 2>/dev/null | awk -v k="$1" '$1 == k {print $2}'; }
 now_ms() { date +%s%3N; }
@@ -121,7 +129,9 @@ read -r b1 b2 b3 < <(answers)
 dA=($((b1 - a1)) $((b2 - a2)) $((b3 - a3)))
 echo "A: 3000 calls, answered per box: ${dA[*]}"
 sipp_ok A 3000
-check "A: the boxes answered 3000 in all" '[ $((dA[0] + dA[1] + dA[2])) = 3000 ]'
+# >=: an INVITE failed over from a box too slow to send a provisional in
+# 5 s (a loaded machine) is answered by both; the caller sees one call.
+check "A: the boxes answered all 3000" '[ $((dA[0] + dA[1] + dA[2])) -ge 3000 ]'
 for k in 0 1 2; do
 	check "A: box $((k + 1)) took >= 25% (${dA[$k]} >= 750)" '[ "${dA[$k]}" -ge 750 ]'
 done
@@ -158,7 +168,7 @@ run C c 600 200
 read -r b1 b2 b3 < <(answers)
 echo "C: 600 calls after detection, answered per box: $((b1 - a1)) - $((b3 - a3))"
 sipp_ok C 600
-check "C: the survivors answered all 600" '[ $((b1 - a1 + b3 - a3)) = 600 ]'
+check "C: the survivors answered all 600" '[ $((b1 - a1 + b3 - a3)) -ge 600 ]'
 check "C: kamailio dispatched none to box 2" '! grep -qE "dispatch c-[0-9]+ sip:192\.0\.2\.12:" "$kamlog"'
 
 # --- D: box 2 rejoins.
@@ -176,7 +186,7 @@ read -r b1 b2 b3 < <(answers)
 dD=($((b1 - a1)) $((b2 - a2)) $((b3 - a3)))
 echo "D: 600 calls, answered per box: ${dD[*]}"
 sipp_ok D 600
-check "D: the boxes answered 600 in all" '[ $((dD[0] + dD[1] + dD[2])) = 600 ]'
+check "D: the boxes answered all 600" '[ $((dD[0] + dD[1] + dD[2])) -ge 600 ]'
 check "D: box 2 takes calls again (${dD[1]} >= 90)" '[ "${dD[1]}" -ge 90 ]'
 
 # --- E: B2BUA, both legs on the box that got the INVITE.
@@ -202,12 +212,12 @@ import re, sys
 kam, msg = sys.argv[1], sys.argv[2]
 before = [int(x) for x in sys.argv[3:6]]
 after = [int(x) for x in sys.argv[6:9]]
-box = {}  # b2b-N -> the box Kamailio gave its INVITE (the last one tried)
+box = {}  # b2b-N -> the boxes Kamailio gave its INVITE (more after a failover)
 for line in open(kam, errors='replace'):
     m = re.search(r'(?:dispatch|failover) (b2b-\d+) sip:192\.0\.2\.1(\d):', line)
     if m:
-        box[m.group(1)] = int(m.group(2))
-seen, wrong, per, users = 0, 0, [0, 0, 0], set()
+        box.setdefault(m.group(1), set()).add(int(m.group(2)))
+seen, wrong, per, users, legs = 0, 0, [0, 0, 0], set(), set()
 for block in re.split(r'\n-{10,}[^\n]*\n', open(msg, errors='replace').read()):
     m = re.search(r'^INVITE sip:(b2b-\d+)@', block, re.M)
     if not m:
@@ -216,11 +226,12 @@ for block in re.split(r'\n-{10,}[^\n]*\n', open(msg, errors='replace').read()):
     vias = re.findall(r'^(?:Via|v):\s*SIP/2\.0/UDP\s+192\.0\.2\.1(\d):5060', block, re.M | re.I)
     allvias = re.findall(r'^(?:Via|v):', block, re.M | re.I)
     seen += 1
-    if len(allvias) != 1 or len(vias) != 1 or int(vias[0]) != box.get(user):
+    if len(allvias) != 1 or len(vias) != 1 or int(vias[0]) not in box.get(user, ()):
         wrong += 1
         if wrong <= 5:
             print('mismatch', user, 'kamailio box', box.get(user), 'vias', allvias, vias)
-    elif user not in users:  # one count per call, not per retransmission
+    elif (user, vias[0]) not in legs:  # one per B leg, not per retransmission
+        legs.add((user, vias[0]))
         users.add(user)
         per[int(vias[0]) - 1] += 1
 bridged = [a - b for a, b in zip(after, before)]
