@@ -47,9 +47,30 @@ work=$(mktemp -d /tmp/sipdp-cluster.XXXXXX)
 export CLUSTER_DIR="$work/cluster" CLUSTER_BOXES=3 CLUSTER_PING_S=1
 fail=0
 bg_pids=
+# A background sipp is a subshell, then timeout, then sipp: the whole
+# tree of each pid this script started gets SIGTERM, and SIGKILL after
+# 3 s (sipp waits for its calls on SIGTERM; in a deleted namespace no
+# answer ever comes).
+tree() {
+	local c
+	echo "$1"
+	for c in $(pgrep -P "$1" 2>/dev/null); do tree "$c"; done
+}
+kill_trees() {
+	local all p
+	all=$(for p in "$@"; do tree "$p"; done)
+	[ -n "$all" ] || return 0
+	kill -TERM $all 2>/dev/null
+	for _ in $(seq 1 30); do
+		kill -0 $all 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL $all 2>/dev/null
+}
 cleanup() {
 	local rc=$? p
-	for p in $bg_pids; do kill -TERM "$p" 2>/dev/null; done
+	trap - TERM INT
+	kill_trees $bg_pids
 	for p in $bg_pids; do wait "$p" 2>/dev/null; done
 	"$cl" stop-all >/dev/null 2>&1
 	if [ $rc != 0 ]; then
@@ -64,6 +85,8 @@ cleanup() {
 	exit $rc
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 check() {
 	if eval "$2"; then echo "ok   $1 [${SECONDS}s]"; else echo "FAIL $1 [${SECONDS}s]"; fail=1; fi
@@ -80,10 +103,16 @@ answers() { echo "$(stat 1 policy_answer) $(stat 2 policy_answer) $(stat 3 polic
 # at most 100 s; $work/NAME.csv, .out, .rc.
 run() {
 	local n=$1 s=$2 m=$3 r=$4; shift 4
+	# In the background and waited for: a signal's trap runs at once
+	# (bash defers it while a foreground child runs).
 	(cd "$work" && timeout -k 5 100 ip netns exec sipdp-cl-lb sipp 192.0.2.10:5060 -sf "$scen" \
 		-s "$s" -i 192.0.2.10 -p 5070 -m "$m" -r "$r" -timeout 60s -timeout_error -nostdin \
-		-trace_stat -stf "$work/$n.csv" -trace_err -error_file "$work/$n.err" "$@" >"$work/$n.out" 2>&1)
-	echo $? >"$work/$n.rc"
+		-trace_stat -stf "$work/$n.csv" -trace_err -error_file "$work/$n.err" "$@" >"$work/$n.out" 2>&1
+	 echo $? >"$work/$n.rc") &
+	local p=$!
+	bg_pids="$bg_pids $p"
+	wait "$p"
+	bg_pids=${bg_pids/ $p/}
 }
 sipp_stat() { # NAME COLUMN: the last row's cumulative value
 	python3 - "$work/$1.csv" "$2" <<'PY' 2>/dev/null || echo "?"
