@@ -105,6 +105,9 @@ struct call_bridge {
 	sipdp_handle_t xfer;    /* the UA's transfer record (transferee role) */
 	sipdp_handle_t join;    /* attended join: the other call's bridge */
 	uint8_t join_leg;       /* ... and the slot its remaining leg came from */
+	sipdp_handle_t xfer_bye; /* attended join done: the transferor's referring
+				    dialog, ended once its transfer record is (after
+				    the final NOTIFY), or when this call ends first */
 	sipdp_timer_handle_t t_ring, t_answer, t_max;
 };
 

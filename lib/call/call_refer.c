@@ -55,8 +55,18 @@ sipdp_call_on_xfer(struct sipdp_call *c, const struct sipdp_ua_xfer_event *ev, u
 	if ((ev->type == SIPDP_UA_XFER_EV_PROGRESS || ev->type == SIPDP_UA_XFER_EV_DONE) &&
 	    call_word_ref(ev->app) == CALL_REF_XFER)
 		pass_event(c, ev, now_us);
-	/* ENDED and the rest: the transfer record's own lifecycle; the
-	 * bridge follows its dialogs instead. */
+	if (ev->type == SIPDP_UA_XFER_EV_ENDED) {
+		/* A local join's transferor: its final NOTIFY is through,
+		 * now its referring dialog ends (join_response()). */
+		struct call_bridge *b = call_bridge_get(c, ev->app, NULL);
+
+		if (b != NULL && b->xfer_bye != SIPDP_HANDLE_INVALID && b->xfer_bye == ev->dlg) {
+			b->xfer_bye = SIPDP_HANDLE_INVALID;
+			(void)sipdp_ua_bye(c->ua, ev->dlg, now_us);
+		}
+	}
+	/* The rest: the transfer record's own lifecycle; the bridge
+	 * follows its dialogs instead. */
 	return true;
 }
 
@@ -322,10 +332,13 @@ join_response(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh,
 	(void)sipdp_ua_set_app(c->ua, b->leg[x], call_word(bh, x, 0));
 	b->xfer_state = CALL_XFER_NONE;
 	c->st.transfers_ok++;
+	/* The transferor's two dialogs are no longer bridged to anyone. The
+	 * referring one ends only after the NOTIFY that says 200 has gone
+	 * out on it: that NOTIFY waits while an earlier one (the 100) is
+	 * unanswered, and a BYE now would take the dialog from under it
+	 * (sipdp_call_on_xfer() ends it on the record's ENDED). */
+	b->xfer_bye = xdlg;
 	(void)sipdp_ua_xfer_notify(c->ua, b->xfer, 200, now_us);
-	/* The transferor's two dialogs are no longer bridged to anyone. */
-	if (xdlg != SIPDP_HANDLE_INVALID)
-		(void)sipdp_ua_bye(c->ua, xdlg, now_us);
 	b2 = call_bridge_get(c, call_word(b->join, 0, 0), &b2h);
 	if (b2 != NULL)
 		call_bridge_end(c, b2, b2h, now_us);

@@ -11,7 +11,8 @@ us). Call 2: calls sip:TARGET-USER@SIPDP (sipdp bridges it to the target).
 Then REFERs call 1 with Refer-To: <sip:TARGET-USER@SIPDP?Replaces=call 2>,
 the Replaces naming call 2 as sipdp sees it (to-tag sipdp's, from-tag
 ours): sipdp should join the caller and the target on the box, NOTIFY 200
-on call 1 and BYE both our dialogs. Answers every NOTIFY and BYE 200.
+on call 1 and BYE both our dialogs. Answers every NOTIFY and BYE 200,
+until both BYEs and the NOTIFY that terminates the subscription came.
 Prints one line per outcome (the test judges):
     call1 <status>  call2 <status>  refer <status>  notify <sipfrag status>...
     bye1 <yes|no>   bye2 <yes|no>   invites_in <n>  other_in <methods>
@@ -50,7 +51,8 @@ SDP = ("v=0\r\no=bob {ver} {ver} IN IP4 {ip}\r\ns=-\r\nc=IN IP4 {ip}\r\nt=0 0\r\
 
 
 class UA:
-    def __init__(self, local, sipdp):
+    def __init__(self, local, sipdp, trace=None):
+        self.tf = open(trace, "w") if trace else None
         self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.s.bind((local, 5060))
         self.local, self.sipdp = local, (sipdp, 5060)
@@ -59,7 +61,13 @@ class UA:
         self.invites = set()  # (Call-ID, CSeq) of the INVITEs received
         self.other_in = []
 
+    def trace(self, what, text):
+        if self.tf is not None:
+            self.tf.write("--- %.3f %s\n%s\n" % (time.monotonic(), what, text))
+            self.tf.flush()
+
     def sendto(self, text, addr):
+        self.trace("sent to %s:%d" % addr, text)
         self.s.sendto(text.encode(), addr)
 
     def recv(self, want, deadline):
@@ -76,6 +84,7 @@ class UA:
             except socket.timeout:
                 return None, None
             m = data.decode(errors="replace")
+            self.trace("received from %s:%d" % addr, m)
             if m.startswith("INVITE "):
                 self.invites.add((hdr(m, "Call-ID", "i"), hdr(m, "CSeq")))
             if want(m):
@@ -110,8 +119,9 @@ def main():
     ap.add_argument("--sipdp", required=True)
     ap.add_argument("--target-user", default="carol")
     ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--trace", help="write every message sent and received here")
     a = ap.parse_args()
-    ua = UA(a.local, a.sipdp)
+    ua = UA(a.local, a.sipdp, a.trace)
     end = time.monotonic() + a.timeout
     out = {}
 
@@ -174,9 +184,12 @@ def main():
     if r is None or int(r[8:11]) >= 300:
         return 0
 
-    # NOTIFYs on call 1, BYE on both calls: answer 200, until both BYEs came.
+    # NOTIFYs on call 1, BYE on both calls: answer 200, until both BYEs and
+    # the NOTIFY that ends the subscription came (in any order: a NOTIFY
+    # waits for the previous one's answer, and may follow the BYEs).
     bye = {cid1: False, cid2: False}
-    while not (bye[cid1] and bye[cid2]):
+    sub_over = False
+    while not (bye[cid1] and bye[cid2] and sub_over):
         m, src = ua.recv(lambda m: not m.startswith("SIP/2.0 "), end)
         if m is None:
             break
@@ -186,6 +199,7 @@ def main():
             print("notify %s %s" % (frag[8:11] if frag.startswith("SIP/2.0 ") else "?",
                                     hdr(m, "Subscription-State")), flush=True)
             ua.reply(m, src, 200, "OK")
+            sub_over = sub_over or hdr(m, "Subscription-State").startswith("terminated")
         elif meth == "BYE" and cid in bye:
             bye[cid] = True
             ua.reply(m, src, 200, "OK")
