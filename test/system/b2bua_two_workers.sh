@@ -18,11 +18,16 @@
 #   - every hand-off arrived (handoff_in = handoff_out, 0 drops), i.e. a
 #     message crosses at most one ring: the receiver delivers, never
 #     re-dispatches;
-#   - handoff_invites (A-leg INVITEs received by a worker that does not
-#     own them) and handoff_ours (B-side messages steered by our own branch
-#     or Call-ID) are printed with the rest: the B side's messages are
-#     steered with no table lookup, and are handed off only when the
-#     kernel's flow hash put the callee's flow on the other worker's queue.
+#   - policy_bridge(w) = rx_INVITE(w) - handoff_invites(w) +
+#     handoff_invites(other): each A-leg INVITE that came to the wrong
+#     worker was handed off once and bridged by its owner (when sipp
+#     retransmitted no INVITE);
+#   - handoff_ours (B-side messages steered by our own branch or Call-ID)
+#     is printed with the rest. It is not 0: the B side's replies find
+#     their shard with no table lookup, but the kernel's flow hash puts
+#     the callee's whole flow on one worker's queue, so the replies of the
+#     other worker's calls cross one ring (docs/b2bua.md "Where the legs
+#     live" has the figures).
 # Bounded: each sipp under `timeout 120` with -timeout 60s.
 source "$(dirname "$0")/b2bua_lib.sh" "$@"
 sys_require
@@ -54,6 +59,18 @@ check "every hand-off arrived, none dropped" \
 	'[ "$(w total handoff_in)" = "$(w total handoff_out)" ] && [ "$(w total handoff_drops)" = 0 ]'
 check "A-leg INVITEs on the wrong worker were handed off" \
 	'[ "$(w total handoff_invites)" -gt 0 ] && [ "$(w total handoff_invites)" -lt $calls ]'
+# Each A-leg INVITE was run by its owner, crossing at most one ring: a
+# worker bridged the INVITEs it received and kept, plus those handed to it.
+# (Exact only when sipp retransmitted no INVITE: a retransmission is
+# received and handed off, but absorbed by the UA, not bridged again.)
+if [ "$(w total rx_INVITE)" = $calls ]; then
+	check "worker 0 bridged its own INVITEs and those handed to it" \
+		'[ "$(w worker0 policy_bridge)" = $(( $(w worker0 rx_INVITE) - $(w worker0 handoff_invites) + $(w worker1 handoff_invites) )) ]'
+	check "worker 1 bridged its own INVITEs and those handed to it" \
+		'[ "$(w worker1 policy_bridge)" = $(( $(w worker1 rx_INVITE) - $(w worker1 handoff_invites) + $(w worker0 handoff_invites) )) ]'
+else
+	echo "INVITE retransmissions seen ($(w total rx_INVITE) INVITEs for $calls calls): per-worker INVITE balance not checked"
+fi
 check "nothing left on either worker" \
 	'[ "$(w total bridges_live)" = 0 ] && [ "$(w total dialogs_live)" = 0 ]'
 exit $fail
