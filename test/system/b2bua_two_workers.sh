@@ -43,8 +43,12 @@ b2b_sipp_ok callee $calls
 check "nothing left on worker 0" b2b_wait_idle
 
 sys_tel /sipdp/stats >"$work/stats.json"
-w() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]].get(sys.argv[3], 0))' \
-	"$work/stats.json" "$1" "$2"; }
+# Flattened once ("worker0 key value" lines): one python3, not one per look-up.
+python3 -c 'import json,sys
+for s, d in json.load(open(sys.argv[1])).items():
+    if isinstance(d, dict):
+        for k, v in d.items(): print(s, k, v)' "$work/stats.json" >"$work/stats.txt"
+w() { awk -v s="$1" -v k="$2" '$1 == s && $2 == k {v = $3} END {print v == "" ? 0 : v}' "$work/stats.txt"; }
 keys="policy_bridge bridges_answered tx_INVITE rx_INVITE rx_2xx sip_rx handoff_out handoff_in handoff_invites handoff_ours handoff_drops foreign_shard bridges_live dialogs_live"
 printf '%-18s %10s %10s %10s\n' counter worker0 worker1 total
 for k in $keys; do
