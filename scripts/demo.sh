@@ -98,7 +98,7 @@ fi
 rc=0
 (cd "$work" && timeout -k 5 $((calls / rate + 90)) ip netns exec sipdp-peer \
 	sipp "${sipp_args[@]}" 192.0.2.1:5060 -i 192.0.2.2 -m "$calls" -r "$rate" -l $((rate * 4)) \
-	-recv_timeout 10000 -nostdin \
+	-recv_timeout 10000 -nostdin -trace_err -error_file "$work/caller.err" \
 	-trace_stat -stf "$work/stat.csv" -trace_rtt -rtt_freq 1 -trace_screen -screen_file "$work/screen" \
 	>"$work/sipp.out" 2>&1) || rc=$?
 # The last statistics screen sipp wrote, up to its call-length line.
@@ -111,6 +111,10 @@ for l in lines[start:]:
     if "Call Length" in l:
         break
 PY
+if [ -s "$work/caller.err" ]; then
+	echo "== sipp's unexpected messages (first 40 lines of $(wc -l <"$work/caller.err"))"
+	head -n 40 "$work/caller.err"
+fi
 # The callee side: each sipp UAS ends once it has seen its calls.
 callees_ok=1
 for p in $callee_pids; do wait "$p" 2>/dev/null || true; done

@@ -839,6 +839,7 @@ sipdp_call_on_event(struct sipdp_call *c, const struct sipdp_ua_event *ev, uint6
 		leg_terminated(c, b, bh, leg, ev, now_us);
 		break;
 	case SIPDP_UA_EV_CONFIRMED:
+		call_xfer_confirmed(c, b, bh, leg, now_us);
 		break;
 	default:
 		call_relay_event(c, b, bh, leg, ev, now_us);

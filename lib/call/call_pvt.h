@@ -32,6 +32,9 @@ enum call_xfer_state {
 	CALL_XFER_JOIN_OFFER,  /* attended, joined here: re-INVITE (no SDP) to the
 			          other call's remaining leg, for its offer */
 	CALL_XFER_JOIN_ANSWER, /* ... that offer re-INVITEd to our remaining leg */
+	CALL_XFER_REOFFER_WAIT, /* target answered while the remaining leg still
+				   waits for the ACK of its own 2xx (§14.1): the
+				   target's offer is held in the setup buffer */
 };
 
 /* Words carried in the UA's application word and req_ref:
@@ -176,6 +179,8 @@ void call_relay_event(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_
 
 /* call_refer.c */
 bool call_refer_event(struct sipdp_call *c, const struct sipdp_ua_xfer_event *ev, uint64_t now_us);
+void call_xfer_confirmed(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, unsigned leg,
+			 uint64_t now_us);
 void call_join_fail(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, uint16_t status,
 		    uint64_t now_us);
 bool call_xfer_ua_event(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, unsigned leg,
