@@ -9,7 +9,7 @@ pkgs=(
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev python3
 	libdpdk-dev dpdk liburcu-dev libssl-dev openssl libcunit1-dev libyaml-dev libpcre2-dev
 	iproute2 ethtool nftables iputils-ping sip-tester tshark procps dpdk-dev libjson-c-dev
-	kamailio kamailio-tls-modules prometheus curl
+	kamailio kamailio-tls-modules prometheus curl baresip-core
 )
 
 missing=()

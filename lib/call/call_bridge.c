@@ -466,6 +466,12 @@ call_bridge_end(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, 
 	call_stop_timer(c, &b->t_answer);
 	call_stop_timer(c, &b->t_max);
 	call_setup_release(c, b);
+	if (b->xfer_bye != SIPDP_HANDLE_INVALID) {
+		/* A joined transferor still waiting for its final NOTIFY's
+		 * answer: no bridge will be left to end its dialog then. */
+		(void)sipdp_ua_bye(c->ua, b->xfer_bye, now_us);
+		b->xfer_bye = SIPDP_HANDLE_INVALID;
+	}
 	for (unsigned l = 0; l < CALL_LEGS; l++)
 		call_end_leg(c, b, l, 0, now_us);
 	call_bridge_maybe_free(c, b, bh);
@@ -833,6 +839,7 @@ sipdp_call_on_event(struct sipdp_call *c, const struct sipdp_ua_event *ev, uint6
 		leg_terminated(c, b, bh, leg, ev, now_us);
 		break;
 	case SIPDP_UA_EV_CONFIRMED:
+		call_xfer_confirmed(c, b, bh, leg, now_us);
 		break;
 	default:
 		call_relay_event(c, b, bh, leg, ev, now_us);

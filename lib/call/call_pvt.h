@@ -32,6 +32,9 @@ enum call_xfer_state {
 	CALL_XFER_JOIN_OFFER,  /* attended, joined here: re-INVITE (no SDP) to the
 			          other call's remaining leg, for its offer */
 	CALL_XFER_JOIN_ANSWER, /* ... that offer re-INVITEd to our remaining leg */
+	CALL_XFER_REOFFER_WAIT, /* target answered while the remaining leg still
+				   waits for the ACK of its own 2xx (§14.1): the
+				   target's offer is held in the setup buffer */
 };
 
 /* Words carried in the UA's application word and req_ref:
@@ -105,6 +108,9 @@ struct call_bridge {
 	sipdp_handle_t xfer;    /* the UA's transfer record (transferee role) */
 	sipdp_handle_t join;    /* attended join: the other call's bridge */
 	uint8_t join_leg;       /* ... and the slot its remaining leg came from */
+	sipdp_handle_t xfer_bye; /* attended join done: the transferor's referring
+				    dialog, ended once its transfer record is (after
+				    the final NOTIFY), or when this call ends first */
 	sipdp_timer_handle_t t_ring, t_answer, t_max;
 };
 
@@ -173,6 +179,8 @@ void call_relay_event(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_
 
 /* call_refer.c */
 bool call_refer_event(struct sipdp_call *c, const struct sipdp_ua_xfer_event *ev, uint64_t now_us);
+void call_xfer_confirmed(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, unsigned leg,
+			 uint64_t now_us);
 void call_join_fail(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, uint16_t status,
 		    uint64_t now_us);
 bool call_xfer_ua_event(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, unsigned leg,

@@ -55,8 +55,18 @@ sipdp_call_on_xfer(struct sipdp_call *c, const struct sipdp_ua_xfer_event *ev, u
 	if ((ev->type == SIPDP_UA_XFER_EV_PROGRESS || ev->type == SIPDP_UA_XFER_EV_DONE) &&
 	    call_word_ref(ev->app) == CALL_REF_XFER)
 		pass_event(c, ev, now_us);
-	/* ENDED and the rest: the transfer record's own lifecycle; the
-	 * bridge follows its dialogs instead. */
+	if (ev->type == SIPDP_UA_XFER_EV_ENDED) {
+		/* A local join's transferor: its final NOTIFY is through,
+		 * now its referring dialog ends (join_response()). */
+		struct call_bridge *b = call_bridge_get(c, ev->app, NULL);
+
+		if (b != NULL && b->xfer_bye != SIPDP_HANDLE_INVALID && b->xfer_bye == ev->dlg) {
+			b->xfer_bye = SIPDP_HANDLE_INVALID;
+			(void)sipdp_ua_bye(c->ua, ev->dlg, now_us);
+		}
+	}
+	/* The rest: the transfer record's own lifecycle; the bridge
+	 * follows its dialogs instead. */
 	return true;
 }
 
@@ -274,6 +284,7 @@ xfer_fail(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, uint64
 {
 	b->xfer_state = CALL_XFER_NONE;
 	b->leg[CALL_LEG_C] = SIPDP_HANDLE_INVALID;
+	call_setup_release(c, b); /* an offer held for R (hold_offer()) */
 	c->st.transfers_failed++;
 	if (b->leg[b->xfer_leg] == SIPDP_HANDLE_INVALID)
 		call_bridge_end(c, b, bh, now_us);
@@ -322,13 +333,67 @@ join_response(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh,
 	(void)sipdp_ua_set_app(c->ua, b->leg[x], call_word(bh, x, 0));
 	b->xfer_state = CALL_XFER_NONE;
 	c->st.transfers_ok++;
+	/* The transferor's two dialogs are no longer bridged to anyone. The
+	 * referring one ends only after the NOTIFY that says 200 has gone
+	 * out on it: that NOTIFY waits while an earlier one (the 100) is
+	 * unanswered, and a BYE now would take the dialog from under it
+	 * (sipdp_call_on_xfer() ends it on the record's ENDED). */
+	b->xfer_bye = xdlg;
 	(void)sipdp_ua_xfer_notify(c->ua, b->xfer, 200, now_us);
-	/* The transferor's two dialogs are no longer bridged to anyone. */
-	if (xdlg != SIPDP_HANDLE_INVALID)
-		(void)sipdp_ua_bye(c->ua, xdlg, now_us);
 	b2 = call_bridge_get(c, call_word(b->join, 0, 0), &b2h);
 	if (b2 != NULL)
 		call_bridge_end(c, b2, b2h, now_us);
+}
+
+/* Keep the target's offer (call_setup: ctype then body) until R can take
+ * a re-INVITE. The call's own setup buffer is gone once A answered. */
+static int
+hold_offer(struct sipdp_call *c, struct call_bridge *b, struct sipdp_str ctype, struct sipdp_str body)
+{
+	struct call_setup *s;
+
+	if (b->setup != SIPDP_HANDLE_INVALID || ctype.len + body.len > c->p.setup_bytes ||
+	    ctype.len > 0xffff || body.len > 0xffff)
+		return -ENOSPC;
+	b->setup = sipdp_pool_alloc(c->setups, (void **)&s);
+	if (b->setup == SIPDP_HANDLE_INVALID)
+		return -ENOSPC;
+	c->st.setups_live++;
+	memset(s, 0, sizeof(*s));
+	memcpy(s->data, ctype.p, ctype.len);
+	memcpy(s->data + ctype.len, body.p, body.len);
+	s->ctype_len = (uint16_t)ctype.len;
+	s->body_len = (uint16_t)body.len;
+	return 0;
+}
+
+/* R's ACK came (SIPDP_UA_EV_CONFIRMED on leg @leg): the held offer goes. */
+void
+call_xfer_confirmed(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t bh, unsigned leg,
+	uint64_t now_us)
+{
+	unsigned r = remaining_of(b->xfer_leg);
+	struct call_setup *s;
+	int rc = -ENOENT;
+
+	if (b->xfer_state != CALL_XFER_REOFFER_WAIT || leg != r)
+		return;
+	s = b->setup != SIPDP_HANDLE_INVALID ? sipdp_pool_get(c->setups, b->setup) : NULL;
+	if (s != NULL)
+		rc = sipdp_ua_reinvite(c->ua, b->leg[r], SIPDP_STR_NULL,
+			sipdp_str_make(s->data, s->ctype_len),
+			sipdp_str_make(s->data + s->ctype_len, s->body_len),
+			call_word(bh, r, CALL_REF_XFER), now_us);
+	call_setup_release(c, b);
+	if (rc == 0) {
+		b->xfer_state = CALL_XFER_REOFFER;
+		return;
+	}
+	/* As when R cannot take the offer at once: the target goes, the
+	 * call stays (its TERMINATED ends the transfer as failed). */
+	b->xfer_state = CALL_XFER_CALLING;
+	(void)sipdp_ua_ack(c->ua, b->leg[CALL_LEG_C], SIPDP_STR_NULL, SIPDP_STR_NULL, now_us);
+	(void)sipdp_ua_bye(c->ua, b->leg[CALL_LEG_C], now_us);
 }
 
 bool
@@ -356,9 +421,19 @@ call_xfer_ua_event(struct sipdp_call *c, struct call_bridge *b, sipdp_handle_t b
 			ctype = ct->value;
 			body = ev->msg->body;
 		}
-		if (body.len == 0 || sipdp_ua_ack_defer(c->ua, ev->dlg) != 0 ||
-		    sipdp_ua_reinvite(c->ua, b->leg[r], SIPDP_STR_NULL, ctype, body,
-			    call_word(bh, r, CALL_REF_XFER), now_us) != 0) {
+		int rc = body.len == 0 ? -EINVAL : sipdp_ua_ack_defer(c->ua, ev->dlg);
+
+		if (rc == 0)
+			rc = sipdp_ua_reinvite(c->ua, b->leg[r], SIPDP_STR_NULL, ctype, body,
+				call_word(bh, r, CALL_REF_XFER), now_us);
+		if (rc == -EBUSY && hold_offer(c, b, ctype, body) == 0) {
+			/* R has not ACKed its own 2xx yet (a REFER right
+			 * after the answer, a target that answers at once):
+			 * the offer goes when R's ACK comes. */
+			b->xfer_state = CALL_XFER_REOFFER_WAIT;
+			return true;
+		}
+		if (rc != 0) {
 			/* No offer to give R, or R cannot take one now: the
 			 * target is let go (ACK then BYE) and the call stays. */
 			(void)sipdp_ua_ack(c->ua, ev->dlg, SIPDP_STR_NULL, SIPDP_STR_NULL, now_us);

@@ -113,6 +113,7 @@ shard_bridge_gauges(struct shard_worker *w)
 	w->st.bridge_refers_terminated = cs->refers_terminated;
 	w->st.bridge_transfers_ok = cs->transfers_ok;
 	w->st.bridge_transfers_failed = cs->transfers_failed;
+	w->st.bridge_joins_local = cs->joins_local;
 	w->st.bridge_pins = w->bridge_pins;
 }
 

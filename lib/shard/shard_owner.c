@@ -19,9 +19,18 @@
 uint16_t
 sipdp_shard_owner(const struct sipdp_msg *m, uint16_t nb_workers)
 {
+	bool ours;
+
+	return sipdp_shard_owner_ex(m, nb_workers, &ours);
+}
+
+uint16_t
+sipdp_shard_owner_ex(const struct sipdp_msg *m, uint16_t nb_workers, bool *ours)
+{
 	struct sipdp_str cid;
 	uint16_t shard;
 
+	*ours = false;
 	if (nb_workers <= 1)
 		return 0;
 	if (!m->is_request) {
@@ -30,15 +39,19 @@ sipdp_shard_owner(const struct sipdp_msg *m, uint16_t nb_workers)
 		/* A response to one of our requests: the branch says which
 		 * shard's transaction it is, no hash needed. */
 		if (sipdp_msg_top_via(m, &via) == 0 && via.branch.p != NULL &&
-		    sipdp_tsx_branch_shard(via.branch, &shard) == 0 && shard < nb_workers)
+		    sipdp_tsx_branch_shard(via.branch, &shard) == 0 && shard < nb_workers) {
+			*ours = true;
 			return shard;
+		}
 	}
 	cid = sipdp_msg_call_id(m);
 	if (cid.p == NULL)
 		return 0;
 	/* Dialogs we originated carry a Call-ID that names their shard. */
-	if (sipdp_ua_id_shard(cid, &shard) == 0 && shard < nb_workers)
+	if (sipdp_ua_id_shard(cid, &shard) == 0 && shard < nb_workers) {
+		*ours = true;
 		return shard;
+	}
 	return (uint16_t)(sipdp_str_hash(cid, SHARD_OWNER_SEED) % nb_workers);
 }
 

@@ -274,6 +274,7 @@ dispatch(struct shard_worker *w, struct sipdp_dp_rx *rx, uint16_t n)
 
 	for (uint16_t i = 0; i < n; i++) {
 		uint16_t owner;
+		bool ours;
 
 		count_msg(w->st.req, w->st.resp, rx[i].payload, rx[i].len);
 		if (s->nb_workers == 1) {
@@ -285,12 +286,17 @@ dispatch(struct shard_worker *w, struct sipdp_dp_rx *rx, uint16_t n)
 			deliver(w, &rx[i]);
 			continue;
 		}
-		owner = sipdp_shard_owner(w->msg, s->nb_workers);
+		owner = sipdp_shard_owner_ex(w->msg, s->nb_workers, &ours);
 		if (owner == w->idx) {
 			deliver(w, &rx[i]);
 		} else {
-			w->st.handoff_out += sipdp_shard_handoff_enqueue(s->ring[w->idx][owner],
+			bool invite = !ours && rx[i].len > 7 && memcmp(rx[i].payload, "INVITE ", 7) == 0;
+			uint16_t k = sipdp_shard_handoff_enqueue(s->ring[w->idx][owner],
 				&rx[i], 1, &w->st.handoff_drops);
+
+			w->st.handoff_out += k;
+			w->st.handoff_ours += ours ? k : 0;
+			w->st.handoff_invites += invite ? k : 0;
 		}
 	}
 }

@@ -69,6 +69,8 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(handoff_out, "SIP handed to another worker") \
 	X(handoff_in, "SIP received from another worker") \
 	X(handoff_drops, "hand-off ring full: message freed") \
+	X(handoff_ours, "of handoff_out: steered by our own branch or Call-ID (B legs, our calls)") \
+	X(handoff_invites, "of handoff_out: INVITEs not ours (an A leg that came to the wrong worker)") \
 	X(foreign_shard, "the UA said -EXDEV (response for another shard)") \
 	X(ksend_queued, "packets passed to the control lcore (no MAC yet)") \
 	X(ksend_drops, "kernel-send ring full") \
@@ -145,6 +147,7 @@ struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 	X(bridge_refers_terminated, "REFERs on a bridge executed by sipdp") \
 	X(bridge_transfers_ok, "those that reached the target") \
 	X(bridge_transfers_failed, "those that did not: the call stayed") \
+	X(bridge_joins_local, "attended transfers joined on this shard (no INVITE out)") \
 	X(bridge_pins, "config snapshots pinned by live bridges (gauge)") \
 	X(loop_cycles, "TSC cycles since the loop started (gauge, each second)") \
 	X(cpu_ns, "CPU time the worker thread got (gauge, each second)") \
@@ -195,6 +198,13 @@ extern const unsigned sipdp_shard_counter_count;
  * @return a worker index < nb_workers (0 when nb_workers is 0 or 1).
  */
 uint16_t sipdp_shard_owner(const struct sipdp_msg *m, uint16_t nb_workers);
+
+/**
+ * sipdp_shard_owner(), and whether the owner came from an identifier of
+ * ours (@p ours: a response's branch or a request's Call-ID that encodes
+ * the shard, i.e. a B leg or a call we originated) rather than the hash.
+ */
+uint16_t sipdp_shard_owner_ex(const struct sipdp_msg *m, uint16_t nb_workers, bool *ours);
 
 /**
  * Enqueue SIP messages on a hand-off ring (single producer) without ever

@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-3-Clause
-# Sourced by the Kamailio interop tests after sys_lib.sh and tls_lib.sh:
-# Kamailio (test/system/kamailio/) as a TLS relay in the peer namespace,
+# Sourced by the Kamailio interop tests after sys_lib.sh (and tls_lib.sh
+# for TLS):
+# Kamailio (test/system/kamailio/) as a TLS relay, or a UDP proxy
+# (core_proxy.cfg), in the peer namespace,
 # a throw-away PKI for both ends, and sipdp's config to match.
 #
-#   kam_require           skip (77) without kamailio or its tls module
+#   kam_require [udp]     skip (77) without kamailio or its tls module
+#                         (udp: a UDP-only config, no tls module needed)
 #   kam_pki               $work/pki: kam-ca and sipdp-ca, kamailio.pem
 #                         (192.0.2.2) and sipdp.pem (192.0.2.1), both
 #                         usable as server and client certificates
 #   kam_sipdp_config IN OUT  IN + tls_port 5061, mutual TLS (trusts kam-ca
 #                         only, client certificate required), 50 ms
 #                         ringing, TCP idle timeout 3 s
-#   kam_start             Kamailio up: UDP $kam_udp (sipp side), TLS
+#   kam_start [CFG]       Kamailio up: UDP $kam_udp (sipp side), TLS
 #                         $kam_tls (sipdp side), answers sipp UAS at
-#                         $kam_uas; its log in $kam_dir/kamailio.log
+#                         $kam_uas; its log in $kam_dir/kamailio.log.
+#                         CFG: another template of test/system/kamailio/
+#                         (UDP only: no tls.cfg, only $kam_udp waited for)
 #   kam_stop              SIGTERM by pid, SIGKILL after 10 s (also on exit)
 #   kam_also_stop="PID.." stopped (SIGTERM) on exit before Kamailio
 #   kam_rpc CMD...        one kamcmd RPC over Kamailio's control socket
@@ -33,7 +38,9 @@ kam_require() {
 	local m
 	m=$(kamailio -I 2>/dev/null | awk -F': *' '/paths to modules/{print $2}')
 	[ -n "$m" ] && [ -f "$m/tls.so" ] || m=$(dirname "$(find /usr/lib* -path '*kamailio/modules/tls.so' -print -quit 2>/dev/null)")
-	[ -f "$m/tls.so" ] || { echo "no kamailio tls module (kamailio-tls-modules): skip"; exit 77; }
+	if [ "${1:-}" != udp ]; then
+		[ -f "$m/tls.so" ] || { echo "no kamailio tls module (kamailio-tls-modules): skip"; exit 77; }
+	fi
 	trap kam_cleanup EXIT
 }
 
@@ -78,29 +85,32 @@ kam_sipdp_config() {
 }
 
 kam_start() {
-	local f i
+	local f i cfg=${1:-kamailio.cfg} files tls=1
+	files="$cfg tls.cfg"
+	[ "$cfg" = kamailio.cfg ] || { files=$cfg; tls=0; }
 	mkdir -p "$kam_dir/run"
-	for f in kamailio.cfg tls.cfg; do
+	for f in $files; do
 		sed -e "s|@DIR@|$kam_dir|g" -e "s|@PKI@|$work/pki|g" \
 			-e "s|@KAM_IP@|$kam_ip|g" -e "s|@UDP_PORT@|$kam_udp|g" \
 			-e "s|@TLS_PORT@|$kam_tls|g" -e "s|@UAS@|$kam_uas|g" \
 			-e "s|@SIPDP_IP@|192.0.2.1|g" -e "s|@SIPDP_TLS_PORT@|5061|g" \
+			-e "s|@CALLEE@|${kam_callee:-}|g" \
 			"$root/test/system/kamailio/$f" >"$kam_dir/$f"
 	done
-	if ! kamailio -c -f "$kam_dir/kamailio.cfg" -Y "$kam_dir/run" >"$kam_dir/check.log" 2>&1; then
+	if ! kamailio -c -f "$kam_dir/$cfg" -Y "$kam_dir/run" >"$kam_dir/check.log" 2>&1; then
 		tail -n 20 "$kam_dir/check.log"; echo "FAIL kamailio config check"; exit 1
 	fi
 	# -DD: the main process stays in the foreground (its pid is ours to
 	# stop); -E: log to stderr, kept in $kam_dir. 64 MB shared memory.
 	local trace=()
 	[ -n "${KAM_TRACE:-}" ] && trace=(-A KAM_TRACE)
-	ip netns exec sipdp-peer kamailio -DD -E "${trace[@]}" -f "$kam_dir/kamailio.cfg" \
+	ip netns exec sipdp-peer kamailio -DD -E "${trace[@]}" -f "$kam_dir/$cfg" \
 		-P "$kam_dir/kamailio.pid" -Y "$kam_dir/run" -w "$kam_dir" -m 64 -M 8 \
 		>"$kam_dir/kamailio.log" 2>&1 </dev/null &
 	kam_pid=$!
 	for i in $(seq 1 40); do
 		kill -0 "$kam_pid" 2>/dev/null || { kam_pid=; kam_log_tail; echo "FAIL kamailio exited at start"; exit 1; }
-		if ip netns exec sipdp-peer ss -Hltn "sport = :$kam_tls" | grep -q . &&
+		if { [ $tls = 0 ] || ip netns exec sipdp-peer ss -Hltn "sport = :$kam_tls" | grep -q .; } &&
 			ip netns exec sipdp-peer ss -Hlun "sport = :$kam_udp" | grep -q . &&
 			kam_rpc core.version >/dev/null 2>&1; then
 			echo "kamailio started: pid $kam_pid, $(kam_rpc core.version 2>/dev/null)"
