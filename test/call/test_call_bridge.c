@@ -1054,12 +1054,62 @@ test_attended_joined_on_box(void)
 	CU_ASSERT_EQUAL(xfer_seen[B].done, 1);
 	CU_ASSERT_EQUAL(xfer_seen[B].last_result, SIPDP_UA_XFER_SUCCESS);
 	CU_ASSERT_EQUAL(sipdp_call_stats(call)->transfers_ok, 1);
+	/* The referring dialog ends only after its NOTIFY that says 200. */
+	{
+		uint32_t notify200 = UINT32_MAX, first_bye = UINT32_MAX;
+
+		for (uint32_t i = 0; i < net->nlog; i++) {
+			const struct uah_pkt *p = &net->log[i];
+
+			if (p->from != S || p->to != B)
+				continue;
+			if (notify200 == UINT32_MAX && strncmp(p->data, "NOTIFY ", 7) == 0 &&
+			    strstr(p->data, "SIP/2.0 200") != NULL)
+				notify200 = i;
+			if (first_bye == UINT32_MAX && strncmp(p->data, "BYE ", 4) == 0)
+				first_bye = i;
+		}
+		CU_ASSERT(notify200 != UINT32_MAX && first_bye != UINT32_MAX && notify200 < first_bye);
+	}
 	/* B's two dialogs ended by sipdp; A-C is one bridge now. */
 	CU_ASSERT_EQUAL(uah_evcount(&net->ep[B], SIPDP_UA_EV_TERMINATED), 2);
 	CU_ASSERT_EQUAL(sipdp_call_count(call), 1);
 	CU_ASSERT_EQUAL(sipdp_ua_bye(net->ep[C].ua, net->ep[C].last_incoming, net->now_us), 0);
 	uah_run(net, net->now_us + 100 * UAH_MS);
 	CU_ASSERT_EQUAL(uah_evcount(&net->ep[A], SIPDP_UA_EV_TERMINATED), 1);
+	assert_all_idle();
+	teardown();
+}
+
+/* The target answers before the caller has ACKed its own 200 (a REFER
+ * right after the answer): the target's offer waits for that ACK, then A
+ * is re-INVITEd with it; the transfer completes. */
+static void
+test_refer_before_callers_ack_offer_waits(void)
+{
+	struct uah_ep *c;
+
+	setup();
+	c = &net->ep[C];
+	net->ep[B].answer = UAH_ACCEPT_NOW;
+	net->ep[A].answer_requests = true;
+	net->ep[A].drop_prefix = "ACK ";
+	net->ep[A].drop_prefix_n = 1; /* A's first ACK is lost: S retransmits its 200 */
+	c->answer = UAH_ACCEPT_NOW;
+	a_calls(NULL);
+	uah_run(net, net->now_us + 20 * UAH_MS);
+	CU_ASSERT_EQUAL_FATAL(uah_evcount(&net->ep[B], SIPDP_UA_EV_CONFIRMED), 1);
+	b_refers(false);
+	uah_run(net, net->now_us + 50 * UAH_MS);
+	/* C answered; A has not ACKed: no re-INVITE yet. */
+	CU_ASSERT_EQUAL(uah_evcount(c, SIPDP_UA_EV_INCOMING), 1);
+	CU_ASSERT_PTR_NULL(uah_nth(net, S, "INVITE sip:ua0", 0));
+	uah_run(net, net->now_us + 2 * UAH_SEC);
+	CU_ASSERT(has(uah_nth(net, S, "INVITE sip:ua0", 0), "m=audio"));
+	CU_ASSERT_EQUAL(sipdp_call_stats(call)->transfers_ok, 1);
+	CU_ASSERT_EQUAL(xfer_seen[B].last_result, SIPDP_UA_XFER_SUCCESS);
+	uah_run(net, net->now_us + 40 * UAH_SEC);
+	CU_ASSERT_EQUAL(sipdp_ua_bye(c->ua, c->last_incoming, net->now_us), 0);
 	assert_all_idle();
 	teardown();
 }
@@ -1092,6 +1142,7 @@ static struct sipdp_test_case cases[] = {
 	{ "session_timers_refreshed_per_leg", test_session_timers_per_leg },
 	{ "refer_passed_to_other_leg_notify_carried_back", test_refer_passed_to_other_leg },
 	{ "attended_transfer_joined_on_box_no_invite_out", test_attended_joined_on_box },
+	{ "refer_before_callers_ack_offer_waits", test_refer_before_callers_ack_offer_waits },
 	{ NULL, NULL }
 };
 
