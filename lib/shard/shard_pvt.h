@@ -21,17 +21,17 @@
 #define SHARD_TXBUF      128   /* frames buffered before a TX burst */
 #define SHARD_HANDOFF_SZ 4096  /* per (src, dst) worker pair */
 #define SHARD_KSEND_SZ   4096  /* per worker, to the control lcore */
-#define SHARD_SDP_MAX    (SIPDP_CFG_SDP_LEN + 256)
 #define SHARD_IPSTR      48
 #define SHARD_RING_KIND  SIPDP_CALL_TK_RING /* timer kind on the shard wheel: ring delay */
 #define SHARD_TCP_RING_SZ 4096 /* control <-> worker, SIP over TCP/TLS, each way */
 #define SHARD_TCP_DEAD_SZ 1024 /* recently closed connection ids per worker (power of 2) */
-#define SHARD_GEN_KIND   3     /* timer kind on the shard wheel: calls: hold */
-#define SHARD_GEN_REFER_KIND  4 /* timer kind on the shard wheel: calls: REFER after answer */
-#define SHARD_GEN_TARGET_KIND 5 /* timer kind: calls: hold of a call we answered as the
-				   target of our own transfers */
-#define SHARD_GEN_OWNS_KIND(k) ((k) == SHARD_GEN_KIND || (k) == SHARD_GEN_REFER_KIND || \
-	(k) == SHARD_GEN_TARGET_KIND)
+/* timer kinds on the shard wheel of the calls: generator (lib/call): hold,
+ * REFER after answer, hold of a call we answered as the target of our own
+ * transfers */
+#define SHARD_GEN_KIND         SIPDP_CALL_TK_GEN_HOLD
+#define SHARD_GEN_REFER_KIND   SIPDP_CALL_TK_GEN_REFER
+#define SHARD_GEN_TARGET_KIND  SIPDP_CALL_TK_GEN_TARGET
+#define SHARD_GEN_OWNS_KIND(k) SIPDP_CALL_TK_GEN_OWNS(k)
 
 /* One SIP message over TCP/TLS between the control lcore and a worker
  * (shard_tcp.c, shard_tcp_ctl.c). m NULL: connection conn_id closed. */
@@ -109,13 +109,12 @@ struct shard_worker {
 	int cur_rule;                /* policy verdict of the INVITE in sipdp_ua_recv, -2: none */
 	uint64_t now_us;
 	uint64_t session_seq;
-	char sdp[SHARD_SDP_MAX];
 	char contact[SIPDP_CFG_URI_LEN + 64];
 	char sent_by[SHARD_IPSTR + 8];
 	struct rte_ring *tcp_in;     /* control -> this worker: struct shard_tcp_msg; NULL: no TCP */
 	struct rte_ring *tcp_out;    /* this worker -> control */
 	uint32_t *tcp_dead;          /* [SHARD_TCP_DEAD_SZ] closed conn ids, by id & mask */
-	struct shard_gen *gen;       /* calls: generator, NULL without calls: */
+	struct sipdp_call_gen *gen;  /* calls: generator (lib/call), NULL without calls: */
 	struct shard_snap *snap;     /* config snapshot read at the top of each loop */
 	struct sipdp_shard_policy_scratch *re_scratch; /* regex match data */
 	struct shard_dsample *ds;    /* dialog samples for telemetry (shard_ops.c) */
@@ -221,7 +220,8 @@ void shard_on_confirmed(void *user, const struct sipdp_ua_event *ev);
 void shard_on_ext(void *user, const struct sipdp_ua_event *ev);
 void shard_xfer_gauges(struct shard_worker *w);
 
-/* shard_gen.c: the calls: generator and dialog ends */
+/* shard_gen.c: the calls: generator (lib/call's) and dialog ends */
+void shard_gen_gauges(struct shard_worker *w);
 int shard_gen_poll(struct shard_worker *w, uint64_t tsc);
 void shard_gen_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
 void shard_gen_answered(void *user, const struct sipdp_ua_event *ev);

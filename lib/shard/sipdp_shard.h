@@ -36,6 +36,7 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "sipdp_call_gen.h"
 #include "sipdp_call_policy.h"
 #include "sipdp_cfg.h"
 #include "sipdp_dp.h"
@@ -307,31 +308,17 @@ void sipdp_shard_tcp_print(const struct sipdp_shard *s, FILE *f);
 
 /* ------------------------------------------------- calls: (generator) */
 
-/**
- * Setup-time histogram: values (microseconds) in log2 groups of 8 linear
- * sub-buckets, so any value is kept within 12.5 %. Fixed size, no
- * allocation per call; one per worker, merged for reports.
+/*
+ * The generator itself and its setup-time histogram are lib/call's
+ * (sipdp_call_gen.h); these are their former names, kept for existing
+ * callers.
  */
-#define SIPDP_SHARD_HIST_SUB     8
-#define SIPDP_SHARD_HIST_BUCKETS (SIPDP_SHARD_HIST_SUB * 62)
-
-struct sipdp_shard_hist {
-	uint64_t count;
-	uint64_t b[SIPDP_SHARD_HIST_BUCKETS];
-};
-
-/** Record @p v. Owning worker. */
-void sipdp_shard_hist_add(struct sipdp_shard_hist *h, uint64_t v);
-
-/** Add @p src into @p dst (relaxed loads of @p src: a live worker's). */
-void sipdp_shard_hist_merge(struct sipdp_shard_hist *dst, const struct sipdp_shard_hist *src);
-
-/**
- * The value under which @p permille of the recorded values fall (the
- * lowest value of the bucket holding that rank, so exact for values < 8
- * and at most 12.5 % low above). @return 0 when empty.
- */
-uint64_t sipdp_shard_hist_percentile(const struct sipdp_shard_hist *h, unsigned permille);
+#define SIPDP_SHARD_HIST_SUB        SIPDP_CALL_HIST_SUB
+#define SIPDP_SHARD_HIST_BUCKETS    SIPDP_CALL_HIST_BUCKETS
+#define sipdp_shard_hist            sipdp_call_hist
+#define sipdp_shard_hist_add        sipdp_call_hist_add
+#define sipdp_shard_hist_merge      sipdp_call_hist_merge
+#define sipdp_shard_hist_percentile sipdp_call_hist_percentile
 
 /**
  * Next hop of the calls: target: the host of @p uri (an IPv4 or IPv6
@@ -345,9 +332,9 @@ uint64_t sipdp_shard_hist_percentile(const struct sipdp_shard_hist *h, unsigned 
  */
 int sipdp_shard_gen_dest(const char *uri, struct sipdp_tsx_dest *d);
 
-#define SIPDP_SHARD_GEN_STATUS 8 /**< distinct failure statuses counted */
-#define SIPDP_SHARD_GEN_NO_STATUS 0xffffu /**< in xfer_status[]: failed without a SIP
-					     status (REFER not sent, subscription ended) */
+#define SIPDP_SHARD_GEN_STATUS SIPDP_CALL_GEN_STATUS /**< distinct failure statuses counted */
+#define SIPDP_SHARD_GEN_NO_STATUS SIPDP_CALL_GEN_NO_STATUS /**< in xfer_status[]: failed without
+					     a SIP status (REFER not sent, subscription ended) */
 
 /** The generator's report, merged over the workers. */
 struct sipdp_shard_calls {
