@@ -76,7 +76,7 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	w->msg = malloc(sizeof(*w->msg));
 	if (w->msg == NULL)
 		return -ENOMEM;
-	rc = sipdp_shard_policy_scratch_create(&w->re_scratch);
+	rc = sipdp_call_policy_scratch_create(&w->re_scratch);
 	if (rc != 0)
 		return rc;
 	/* net_af_packet fans frames out over every qpair and RSS over every
@@ -136,6 +136,7 @@ worker_create(struct sipdp_shard *s, uint16_t i, unsigned lcore)
 	rc = sipdp_ua_create(&up, &w->ua);
 	if (rc != 0)
 		return rc;
+	shard_policy_env(w);
 	rc = shard_bridge_create(w);
 	if (rc != 0)
 		return rc;
@@ -181,7 +182,7 @@ sipdp_shard_create(const struct sipdp_shard_params *params, struct sipdp_shard *
 	s->nb_local = params->cls->n_local;
 	for (uint16_t i = 0; i < s->nb_local; i++)
 		ip_text(&params->cls->local[i], s->local[i].ip, sizeof(s->local[i].ip));
-	rc = sipdp_shard_policy_create(cfg, &s->policy);
+	rc = shard_policy_compile(cfg, &s->policy);
 	if (rc != 0)
 		goto fail;
 	rc = shard_snap_create(s, cfg, &s->snap);
@@ -321,11 +322,11 @@ sipdp_shard_destroy(struct sipdp_shard *s)
 		sipdp_timer_destroy(w->wheel);
 		sipdp_dp_reasm_destroy(w->reasm);
 		free(w->msg);
-		sipdp_shard_policy_scratch_destroy(w->re_scratch);
+		sipdp_call_policy_scratch_destroy(w->re_scratch);
 		shard_gen_destroy(w);
 		rte_free(w);
 	}
-	sipdp_shard_policy_destroy(s->policy);
+	sipdp_call_policy_destroy(s->policy);
 	shard_reload_reclaim(s, true);
 	shard_snap_destroy(s->snap);
 	free(s);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_malloc.h>
 #include <rte_telemetry.h>
 
 #include "sipdp_msg_hdr.h"
@@ -60,30 +59,18 @@ sipdp_shard_gen_dest(const char *uri, struct sipdp_tsx_dest *d)
 	return 0;
 }
 
-/* worker i of n gets total / n calls, the first total % n one more. */
-static uint64_t
-share(uint64_t total, uint16_t i, uint16_t n)
-{
-	return total / n + (i < total % n ? 1 : 0);
-}
-
 int
 shard_gen_create(struct shard_worker *w)
 {
 	struct sipdp_shard *s = w->s;
 	const struct sipdp_cfg_calls *c = &s->cfg->calls;
-	const uint16_t n = s->nb_workers;
-	struct shard_gen *g;
+	struct sipdp_call_gen_params gp = { 0 };
+	char err[SIPDP_CFG_URI_LEN + 64];
 	int rc, li = 0;
 
 	if (!c->enabled)
 		return 0;
-	g = rte_zmalloc_socket("sipdp_gen", sizeof(*g), RTE_CACHE_LINE_SIZE,
-		(int)rte_lcore_to_socket_id(w->lcore));
-	if (g == NULL)
-		return -ENOMEM;
-	w->gen = g;
-	rc = sipdp_shard_gen_dest(c->target, &g->dest);
+	rc = sipdp_shard_gen_dest(c->target, &gp.dest);
 	if (rc != 0) {
 		SHARD_LOG(ERR, "calls.target %s: %s\n", c->target,
 			rc == -ENOTSUP ? "the host must be an IPv4 or IPv6 address" : "not a SIP URI");
@@ -92,73 +79,37 @@ shard_gen_create(struct shard_worker *w)
 	/* The local address the calls leave from: the first of the target's
 	 * family (peer_from_dest picks the same one). */
 	for (uint16_t i = 0; i < s->nb_local; i++)
-		if (s->p.cls->local[i].family == g->dest.family) {
+		if (s->p.cls->local[i].family == gp.dest.family) {
 			li = i;
 			break;
 		}
-	if (s->p.cls->local[li].family != g->dest.family) {
+	if (s->p.cls->local[li].family != gp.dest.family) {
 		SHARD_LOG(ERR, "calls.target %s: no local address of its family\n", c->target);
 		return -EINVAL;
 	}
-	g->dest.local_id = (uint8_t)li;
-	snprintf(g->local_ip, sizeof(g->local_ip), "%s", s->local[li].ip);
-	g->ruri_len = (uint32_t)snprintf(g->ruri, sizeof(g->ruri), "%s", c->target);
-	g->to_len = (uint32_t)snprintf(g->to, sizeof(g->to), "<%s>", c->target);
-	if (c->from[0] != 0)
-		rc = snprintf(g->from, sizeof(g->from), "<%s>", c->from);
-	else
-		rc = snprintf(g->from, sizeof(g->from), g->dest.family == AF_INET6 ?
-			"<sip:%s@[%s]>" : "<sip:%s@%s>", s->cfg->identity.contact_user, g->local_ip);
-	if (rc < 0 || (size_t)rc >= sizeof(g->from))
-		return -EINVAL;
-	g->from_len = (uint32_t)rc;
-	g->sdp_tmpl = c->sdp[0] != 0 ? c->sdp : NULL;
-	if (c->session_timer.enabled) {
-		g->session_expires_s = c->session_timer.expires;
-		g->min_se_s = c->session_timer.min_se;
-		/* enum sipdp_cfg_refresher and sipdp_ua_refresher: auto, uac, uas */
-		g->refresher = c->session_timer.refresher;
-	} else {
-		g->session_expires_s = UINT32_MAX;
+	gp.dest.local_id = (uint8_t)li;
+	gp.calls = c;
+	gp.local_ip = s->local[li].ip;
+	gp.contact_user = s->cfg->identity.contact_user;
+	gp.index = w->idx;
+	gp.count = s->nb_workers;
+	gp.clock_hz = s->tsc_hz; /* paced on the TSC (shard_gen_poll) */
+	rc = sipdp_call_gen_create(&gp, &w->gen, err, sizeof(err));
+	if (rc != 0) {
+		if (err[0] != 0)
+			SHARD_LOG(ERR, "%s\n", err);
+		return rc;
 	}
-	g->rel100 = c->prack == SIPDP_CFG_PRACK_REQUIRED ? SIPDP_UA_INVITE_100REL_REQUIRED :
-		c->prack == SIPDP_CFG_PRACK_SUPPORTED ? SIPDP_UA_INVITE_100REL_SUPPORTED :
-		SIPDP_UA_INVITE_100REL_OFF;
-	if (c->refer_to[0] != 0) {
-		/* The UA puts it in Refer-To: <...> as given. */
-		if (strpbrk(c->refer_to, "<>?\r\n") != NULL) {
-			SHARD_LOG(ERR, "calls.refer_to %s: a bare SIP URI without headers, please\n",
-				c->refer_to);
-			return -EINVAL;
-		}
-		g->refer_to_len = (uint32_t)snprintf(g->refer_to, sizeof(g->refer_to), "%s",
-			c->refer_to);
-		g->refer_after_ms = c->refer_after_ms;
-	}
-	g->rate = share(c->rate, w->idx, n);
-	/* A burst of 10 ms of calls at most (at least one): the pace holds
-	 * even when the worker was busy for a while. */
-	g->burst = g->rate / 100 > 1 ? g->rate / 100 : 1;
-	g->quota = c->total != 0 ? share(c->total, w->idx, n) : UINT64_MAX;
-	g->duration_s = c->duration_s;
-	g->hold_ms = c->hold_ms;
-	if (c->max_concurrent != 0) {
-		g->max_live = (uint32_t)share(c->max_concurrent, w->idx, n);
-		if (g->max_live == 0)
-			g->max_live = 1;
-	}
-	if (g->rate == 0)
-		g->stopped = true;
 	SHARD_LOG(INFO, "worker %u: calls to %s at %" PRIu64 "/s, %s%" PRIu64 "\n", w->idx,
-		c->target, g->rate, c->total ? "quota " : "for s ",
-		c->total ? g->quota : (uint64_t)c->duration_s);
+		c->target, w->gen->rate, c->total ? "quota " : "for s ",
+		c->total ? w->gen->quota : (uint64_t)c->duration_s);
 	return 0;
 }
 
 void
 shard_gen_destroy(struct shard_worker *w)
 {
-	rte_free(w->gen);
+	sipdp_call_gen_destroy(w->gen);
 	w->gen = NULL;
 }
 
@@ -208,21 +159,23 @@ sipdp_shard_calls_get(const struct sipdp_shard *s, struct sipdp_shard_calls *c)
 		const struct shard_worker *w = s->w[i];
 		const struct shard_gen *g = w->gen;
 
-		c->attempted += __atomic_load_n(&w->st.gen_attempted, __ATOMIC_RELAXED);
-		c->answered += __atomic_load_n(&w->st.gen_answered, __ATOMIC_RELAXED);
-		c->failed += __atomic_load_n(&w->st.gen_failed, __ATOMIC_RELAXED);
-		c->not_started += __atomic_load_n(&w->st.gen_not_started, __ATOMIC_RELAXED);
-		c->byes += __atomic_load_n(&w->st.gen_byes, __ATOMIC_RELAXED);
-		c->xfer_attempted += __atomic_load_n(&w->st.gen_xfer_attempted, __ATOMIC_RELAXED);
-		c->xfer_accepted += __atomic_load_n(&w->st.gen_xfer_accepted, __ATOMIC_RELAXED);
-		c->xfer_completed += __atomic_load_n(&w->st.gen_xfer_completed, __ATOMIC_RELAXED);
-		c->xfer_failed += __atomic_load_n(&w->st.gen_xfer_failed, __ATOMIC_RELAXED);
-		c->target_byes += __atomic_load_n(&w->st.gen_target_byes, __ATOMIC_RELAXED);
-		uint64_t live = __atomic_load_n(&w->st.gen_live, __ATOMIC_RELAXED);
-
-		c->live += live;
 		if (g == NULL)
 			continue;
+		/* The generator's own counters (the worker's stats copy them
+		 * each ms): the report sees every call the moment it ends. */
+		c->attempted += __atomic_load_n(&g->st.attempted, __ATOMIC_RELAXED);
+		c->answered += __atomic_load_n(&g->st.answered, __ATOMIC_RELAXED);
+		c->failed += __atomic_load_n(&g->st.failed, __ATOMIC_RELAXED);
+		c->not_started += __atomic_load_n(&g->st.not_started, __ATOMIC_RELAXED);
+		c->byes += __atomic_load_n(&g->st.byes, __ATOMIC_RELAXED);
+		c->xfer_attempted += __atomic_load_n(&g->st.xfer_attempted, __ATOMIC_RELAXED);
+		c->xfer_accepted += __atomic_load_n(&g->st.xfer_accepted, __ATOMIC_RELAXED);
+		c->xfer_completed += __atomic_load_n(&g->st.xfer_completed, __ATOMIC_RELAXED);
+		c->xfer_failed += __atomic_load_n(&g->st.xfer_failed, __ATOMIC_RELAXED);
+		c->target_byes += __atomic_load_n(&g->st.target_byes, __ATOMIC_RELAXED);
+		uint64_t live = __atomic_load_n(&g->st.live, __ATOMIC_RELAXED);
+
+		c->live += live;
 		if (!__atomic_load_n(&g->stopped, __ATOMIC_ACQUIRE) || live != 0)
 			c->done = false;
 		uint64_t f = __atomic_load_n(&g->first_us, __ATOMIC_RELAXED);

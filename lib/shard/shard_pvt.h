@@ -4,14 +4,12 @@
 
 #include <stdatomic.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
 #include "sipdp_shard.h"
 #include "sipdp_call.h"
+#include "sipdp_call_policy.h"
 #include "sipdp_timer.h"
 #include "sipdp_ua.h"
 #include "sipdp_log.h"
@@ -23,17 +21,17 @@
 #define SHARD_TXBUF      128   /* frames buffered before a TX burst */
 #define SHARD_HANDOFF_SZ 4096  /* per (src, dst) worker pair */
 #define SHARD_KSEND_SZ   4096  /* per worker, to the control lcore */
-#define SHARD_SDP_MAX    (SIPDP_CFG_SDP_LEN + 256)
 #define SHARD_IPSTR      48
-#define SHARD_RING_KIND  1     /* timer kind on the shard wheel: ring delay */
+#define SHARD_RING_KIND  SIPDP_CALL_TK_RING /* timer kind on the shard wheel: ring delay */
 #define SHARD_TCP_RING_SZ 4096 /* control <-> worker, SIP over TCP/TLS, each way */
 #define SHARD_TCP_DEAD_SZ 1024 /* recently closed connection ids per worker (power of 2) */
-#define SHARD_GEN_KIND   3     /* timer kind on the shard wheel: calls: hold */
-#define SHARD_GEN_REFER_KIND  4 /* timer kind on the shard wheel: calls: REFER after answer */
-#define SHARD_GEN_TARGET_KIND 5 /* timer kind: calls: hold of a call we answered as the
-				   target of our own transfers */
-#define SHARD_GEN_OWNS_KIND(k) ((k) == SHARD_GEN_KIND || (k) == SHARD_GEN_REFER_KIND || \
-	(k) == SHARD_GEN_TARGET_KIND)
+/* timer kinds on the shard wheel of the calls: generator (lib/call): hold,
+ * REFER after answer, hold of a call we answered as the target of our own
+ * transfers */
+#define SHARD_GEN_KIND         SIPDP_CALL_TK_GEN_HOLD
+#define SHARD_GEN_REFER_KIND   SIPDP_CALL_TK_GEN_REFER
+#define SHARD_GEN_TARGET_KIND  SIPDP_CALL_TK_GEN_TARGET
+#define SHARD_GEN_OWNS_KIND(k) SIPDP_CALL_TK_GEN_OWNS(k)
 
 /* One SIP message over TCP/TLS between the control lcore and a worker
  * (shard_tcp.c, shard_tcp_ctl.c). m NULL: connection conn_id closed. */
@@ -53,41 +51,9 @@ struct shard_tcp_msg {
  * same way (VLAN tag as received). */
 #define SHARD_OPQ_VLAN   0x10000u
 
-struct shard_rule {
-	pcre2_code *re;      /* JIT-compiled when the platform has a JIT */
-	char ruri_host[SIPDP_CFG_HOST_LEN];
-	uint32_t prefix_len;
-	uint32_t extra_len;
-	char extra[SIPDP_CFG_STR_LEN + 96]; /* reject: Retry-After, Reason */
-	char contact[SIPDP_CFG_URI_LEN + 2]; /* redirect: <uri> (a URI with
-					       parameters needs the brackets) */
-};
-
-/* The match data of one worker: PCRE2 writes match offsets there, so it is
- * per thread and made once, never per message. */
-struct sipdp_shard_policy_scratch {
-	pcre2_match_data *md;
-};
-
-struct sipdp_shard_policy {
-	const struct sipdp_cfg *cfg;
-	/* Read-only while matching, so shared by the workers: bounds the
-	 * backtracking an operator's pattern may cost per request. */
-	pcre2_match_context *mctx;
-	uint16_t nb_rules;
-	struct shard_rule rules[SIPDP_CFG_MAX_RULES];
-};
-
 struct shard_local {
 	char ip[SHARD_IPSTR];      /* text form for ${local_ip} */
 	struct sipdp_str sent_by;  /* unused for now: one Via sent-by per shard */
-};
-
-/* Decisions of shard_xfer.c the UA does not count itself. */
-struct shard_xfer_counts {
-	uint64_t refers_accepted;
-	uint64_t auto_refers, auto_refer_errors, auto_consults;
-	uint64_t sent_420, sent_421, sent_422;
 };
 
 /* shard_ops.c: a bounded sample of a worker's dialogs, taken by the
@@ -161,14 +127,12 @@ struct shard_worker {
 	int cur_rule;                /* policy verdict of the INVITE in sipdp_ua_recv, -2: none */
 	uint64_t now_us;
 	uint64_t session_seq;
-	char sdp[SHARD_SDP_MAX];
 	char contact[SIPDP_CFG_URI_LEN + 64];
 	char sent_by[SHARD_IPSTR + 8];
 	struct rte_ring *tcp_in;     /* control -> this worker: struct shard_tcp_msg; NULL: no TCP */
 	struct rte_ring *tcp_out;    /* this worker -> control */
 	uint32_t *tcp_dead;          /* [SHARD_TCP_DEAD_SZ] closed conn ids, by id & mask */
-	struct shard_xfer_counts xc;
-	struct shard_gen *gen;       /* calls: generator, NULL without calls: */
+	struct sipdp_call_gen *gen;  /* calls: generator (lib/call), NULL without calls: */
 	struct shard_snap *snap;     /* config snapshot read at the top of each loop */
 	struct sipdp_shard_policy_scratch *re_scratch; /* regex match data */
 	struct shard_dsample *ds;    /* dialog samples for telemetry (shard_ops.c) */
@@ -192,6 +156,9 @@ struct shard_worker {
 	uint32_t ovl_caught;
 	uint64_t ovl_next_us;
 	uint8_t shed_pct;
+	/* The call policy's environment (lib/call): the UA, the wheel, the
+	 * local addresses; config handles are snapshots (shard_policy.c) */
+	struct sipdp_call_env env;
 } __attribute__((aligned(64)));
 
 /* A published configuration: what workers read under QSBR. Aligned to 64
@@ -199,7 +166,7 @@ struct shard_worker {
  * 6 bits (SIPDP_CFG_MAX_RULES is 64). */
 struct shard_snap {
 	const struct sipdp_cfg *cfg;
-	struct sipdp_shard_policy *policy;
+	struct sipdp_call_policy *policy;
 	struct sipdp_cfg *owned;     /* freed with the snapshot (reloads), or NULL */
 	struct shard_snap *retired_next;
 	struct {
@@ -211,7 +178,7 @@ struct shard_snap {
 struct sipdp_shard {
 	const struct sipdp_cfg *cfg;
 	struct sipdp_shard_params p;
-	struct sipdp_shard_policy *policy; /* the boot config's; workers use w->snap
+	struct sipdp_call_policy *policy; /* the boot config's; workers use w->snap
 					    (which follows reloads) */
 	uint16_t nb_workers;
 	uint16_t nb_local;
@@ -253,57 +220,44 @@ void shard_on_request(void *user, const struct sipdp_ua_event *ev);
 void shard_ring_fire(void *arg, const struct sipdp_timer_event *ev);
 int shard_policy_pre(struct shard_worker *w, const struct sipdp_dp_rx *rx,
 	const struct sipdp_tsx_dest *src);
+void shard_policy_env(struct shard_worker *w);
 
-/* The app word of a dialog, one of:
- *  - 0: nothing to keep;
- *  - a generated call (shard_gen.c): bit 63, the low 6 bits of its number on
- *    its worker in bits 56..61 and the time its INVITE left (us) below;
- *  - a consultation of an attended auto transfer (shard_xfer.c): bit 62 and
- *    the handle of the call to transfer (its generation kept to 30 bits: a
- *    slot reused 2^30 times makes the REFER fail as if the call were gone);
- *  - a call under a rule (answered UAS calls, and the calls the UA makes
- *    for a REFER they accepted): its snapshot | rule index, the local
- *    address index in bits 48..55 (user-space pointers fit in 48 bits,
- *    checked when the snapshot is made). Each such dialog holds a reference
- *    on its snapshot (refs[worker]), dropped in shard_on_terminated, so it
- *    keeps its rule across reloads. */
-#define SHARD_APP_GEN         (1ull << 63)
-#define SHARD_APP_GEN_T(app)  ((app) & ((1ull << 56) - 1))
-#define SHARD_APP_GEN_SEQ(app) ((unsigned)((app) >> 56) & 0x3fu) /* call number, low 6 bits */
-#define SHARD_APP_GEN_MAKE(t, seq) \
-	(SHARD_APP_GEN | ((uint64_t)((seq) & 0x3fu) << 56) | SHARD_APP_GEN_T(t))
-#define SHARD_APP_CONSULT     (1ull << 62)
-#define SHARD_APP_CONSULT_MAKE(dlg) (SHARD_APP_CONSULT | ((dlg) & (SHARD_APP_CONSULT - 1)))
-#define SHARD_APP_CONSULT_DLG(app)  ((sipdp_handle_t)((app) & (SHARD_APP_CONSULT - 1)))
-/*  - a leg of a bridge (lib/call): bit 61 (SIPDP_CALL_APP_BRIDGE), bits 62-63
- *    clear; lib/call's own word, handed to sipdp_call_on_event(). */
-#define SHARD_APP_IS_RULE(app) ((app) != 0 && \
-	!((app) & (SHARD_APP_GEN | SHARD_APP_CONSULT | SIPDP_CALL_APP_BRIDGE)))
-#define SHARD_APP_SNAP(app)   ((struct shard_snap *)(uintptr_t)((app) & 0xffffffffffc0ull))
-#define SHARD_APP_RULE(app)   ((int)((app) & 0x3f))
-#define SHARD_APP_LOCAL(app)  ((uint8_t)((app) >> 48))
-#define SHARD_APP_MAKE(snap, rule, local) \
-	((uint64_t)(uintptr_t)(snap) | (uint64_t)(rule) | ((uint64_t)(local) << 48))
+/* The app word of a dialog: lib/call's (sipdp_call_policy.h). A call
+ * under a rule names its config snapshot (the config handle of lib/call:
+ * shard_policy.c resolves it to the snapshot's policy) with the rule index
+ * and the local address index. Each such dialog holds a reference on its
+ * snapshot (refs[worker], taken and dropped through env.pin), so it keeps
+ * its rule across reloads. */
+#define SHARD_APP_GEN          SIPDP_CALL_APP_GEN
+#define SHARD_APP_GEN_T(app)   SIPDP_CALL_APP_GEN_T(app)
+#define SHARD_APP_GEN_SEQ(app) SIPDP_CALL_APP_GEN_SEQ(app)
+#define SHARD_APP_GEN_MAKE(t, seq) SIPDP_CALL_APP_GEN_MAKE(t, seq)
+#define SHARD_APP_CONSULT      SIPDP_CALL_APP_CONSULT
+#define SHARD_APP_CONSULT_MAKE(dlg) SIPDP_CALL_APP_CONSULT_MAKE(dlg)
+#define SHARD_APP_CONSULT_DLG(app)  SIPDP_CALL_APP_CONSULT_DLG(app)
+#define SHARD_APP_IS_RULE(app) SIPDP_CALL_APP_IS_RULE(app)
+#define SHARD_APP_SNAP(app)    ((struct shard_snap *)SIPDP_CALL_APP_HANDLE(app))
+#define SHARD_APP_RULE(app)    SIPDP_CALL_APP_RULE(app)
+#define SHARD_APP_LOCAL(app)   SIPDP_CALL_APP_LOCAL(app)
+#define SHARD_APP_MAKE(snap, rule, local) SIPDP_CALL_APP_RULE_MAKE(snap, rule, local)
 
 /* shard_policy.c: the UA's final-answer callbacks, dispatching to both */
 void shard_on_answered(void *user, const struct sipdp_ua_event *ev);
 void shard_on_failed(void *user, const struct sipdp_ua_event *ev);
 
-/* shard_xfer.c: per-rule PRACK, session timers, transfer */
-#define SHARD_XFER_KIND   2  /* timer kind on the shard wheel: auto transfer */
-#define SHARD_REF_REFRESH 1  /* req_ref of a session refresh re-INVITE */
+/* shard_xfer.c: per-rule PRACK, session timers, transfer (lib/call's
+ * call_xfer.c) wired to the UA */
+#define SHARD_XFER_KIND   SIPDP_CALL_TK_XFER /* timer kind on the shard wheel: auto transfer */
+#define SHARD_REF_REFRESH SIPDP_CALL_REF_REFRESH /* req_ref of a session refresh re-INVITE */
 void shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
 	struct sipdp_ua_xfer_params *xp);
-bool shard_xfer_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int rule);
 void shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev);
 void shard_on_confirmed(void *user, const struct sipdp_ua_event *ev);
-void shard_xfer_answered(void *user, const struct sipdp_ua_event *ev);
-void shard_xfer_failed(void *user, const struct sipdp_ua_event *ev);
 void shard_on_ext(void *user, const struct sipdp_ua_event *ev);
-void shard_xfer_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
 void shard_xfer_gauges(struct shard_worker *w);
 
-/* shard_gen.c: the calls: generator and dialog ends */
+/* shard_gen.c: the calls: generator (lib/call's) and dialog ends */
+void shard_gen_gauges(struct shard_worker *w);
 int shard_gen_poll(struct shard_worker *w, uint64_t tsc);
 void shard_gen_fire(struct shard_worker *w, const struct sipdp_timer_event *ev);
 void shard_gen_answered(void *user, const struct sipdp_ua_event *ev);
@@ -317,6 +271,7 @@ int shard_gen_create(struct shard_worker *w);
 void shard_gen_destroy(struct shard_worker *w);
 void shard_gen_forget(const struct sipdp_shard *s);
 /* shard_reload.c */
+int shard_policy_compile(const struct sipdp_cfg *cfg, struct sipdp_call_policy **out);
 int shard_snap_create(struct sipdp_shard *s, const struct sipdp_cfg *cfg, struct shard_snap **out);
 void shard_snap_destroy(struct shard_snap *snap);
 void shard_reload_reclaim(struct sipdp_shard *s, bool all);
@@ -336,8 +291,12 @@ void shard_on_glare_retry(void *user, const struct sipdp_ua_event *ev);
 /* shard_create.c */
 int shard_bridge_create(struct shard_worker *w);
 void shard_bridge_destroy(struct shard_worker *w);
-int shard_policy_match_uri(const struct sipdp_shard_policy *p, struct sipdp_str uri,
-	struct sipdp_shard_policy_scratch *scratch);
+static inline int
+shard_policy_match_uri(const struct sipdp_call_policy *p, struct sipdp_str uri,
+	struct sipdp_call_policy_scratch *scratch)
+{
+	return sipdp_call_policy_match_uri(p, uri, scratch);
+}
 
 /* shard_ctl.c */
 void shard_telemetry_forget(const struct sipdp_shard *s);

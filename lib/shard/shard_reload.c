@@ -21,6 +21,18 @@
 
 #include "shard_pvt.h"
 
+/* Compile @p cfg's policy (lib/call), logging why a regex does not. */
+int
+shard_policy_compile(const struct sipdp_cfg *cfg, struct sipdp_call_policy **out)
+{
+	char err[128];
+	int rc = sipdp_call_policy_create_err(cfg, out, err, sizeof(err));
+
+	if (rc == -EINVAL && err[0] != 0)
+		SHARD_LOG(ERR, "%s\n", err);
+	return rc;
+}
+
 int
 shard_snap_create(struct sipdp_shard *s, const struct sipdp_cfg *cfg, struct shard_snap **out)
 {
@@ -38,7 +50,7 @@ shard_snap_create(struct sipdp_shard *s, const struct sipdp_cfg *cfg, struct sha
 		return -ENOMEM;
 	}
 	snap->cfg = cfg;
-	rc = sipdp_shard_policy_create(cfg, &snap->policy);
+	rc = shard_policy_compile(cfg, &snap->policy);
 	if (rc != 0) {
 		free(snap);
 		return rc;
@@ -52,7 +64,7 @@ shard_snap_destroy(struct shard_snap *snap)
 {
 	if (snap == NULL)
 		return;
-	sipdp_shard_policy_destroy(snap->policy);
+	sipdp_call_policy_destroy(snap->policy);
 	sipdp_cfg_free(snap->owned);
 	free(snap);
 }

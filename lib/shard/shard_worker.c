@@ -420,6 +420,7 @@ gauges(struct shard_worker *w)
 	w->st.ua_build_errors = us->build_errors;
 	w->st.ua_rx_bad = us->rx_bad;
 	shard_xfer_gauges(w);
+	shard_gen_gauges(w);
 	shard_bridge_gauges(w);
 }
 

@@ -1,265 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Transfer, PRACK and session-timer policy per rule. The UA (lib/ua) runs
- * the protocols; what is decided here is per call, from the rule that
- * matched the INVITE:
- *  - 100rel: the stack supports it when any answer rule does; a rule with
- *    prack off turns it off for its calls and refuses a UAC that requires
- *    it (420); a rule with prack required refuses a UAC without it (421).
- *  - session timers: the stack runs them when any answer rule does, with
- *    the smallest Min-SE of those rules; each call gets its rule's
- *    interval and refresher, or none; a Session-Expires below the rule's
- *    own Min-SE gets 422.
- *  - transfer: a REFER in an answered call is accepted (the UA calls the
- *    Refer-To target, NOTIFYs, ends the call on success) or refused with
- *    603; an auto transfer, a while after the ACK, sends a blind REFER,
- *    or calls the target and then REFERs with Replaces (attended).
- * Runs on the owning worker at call setup and on transfer events: nothing
- * here allocates, locks, prints or makes a system call.
+ * Transfer, PRACK and session-timer policy per rule on a worker: lib/call
+ * decides (call_xfer.c); this wires the UA's transfer, confirmed and
+ * extension callbacks to it after the bridges and the generator had their
+ * look, and copies the counters into the worker's stats. Runs on the
+ * owning worker: nothing here allocates, locks, prints or makes a system
+ * call.
  */
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include "sipdp_msg_hdr.h"
 #include "shard_pvt.h"
-
-/* Rule @p rule of snapshot @p snap (the one a call was set up with, so a
- * call keeps its rule across reloads), or NULL. */
-static const struct sipdp_cfg_rule *
-snap_rule(const struct shard_snap *snap, int rule)
-{
-	if (snap == NULL || rule < 0 || rule >= snap->cfg->nb_rules)
-		return NULL;
-	return &snap->cfg->rules[rule];
-}
-
-/* The rule a dialog's app word names: NULL for generated calls,
- * consultations and dialogs without one. */
-static const struct sipdp_cfg_rule *
-rule_of(uint64_t app)
-{
-	if (!SHARD_APP_IS_RULE(app))
-		return NULL;
-	return snap_rule(SHARD_APP_SNAP(app), SHARD_APP_RULE(app));
-}
 
 void
 shard_xfer_params(const struct sipdp_cfg *cfg, struct sipdp_ua_params *up,
 	struct sipdp_ua_xfer_params *xp)
 {
-	uint32_t se = 0, min_se = 0;
-
-	up->rel100 = SIPDP_UA_100REL_OFF;
-	for (uint16_t i = 0; i < cfg->nb_rules; i++) {
-		const struct sipdp_cfg_rule *r = &cfg->rules[i];
-		const struct sipdp_cfg_session_timer *st = r->action == SIPDP_CFG_ACTION_BRIDGE ?
-			&r->bridge.session_timer : &r->answer.session_timer;
-
-		/* A bridge runs 100rel on each leg itself (lib/call): the
-		 * stack must support it for a rule that does not turn it off.
-		 * Session timers are set per leg by lib/call; the stack gate
-		 * below opens only when an answer or bridge rule enables
-		 * them. REFER termination needs the transfer support, which
-		 * is always on (xp below). */
-		if (r->action == SIPDP_CFG_ACTION_BRIDGE) {
-			if (r->bridge.prack != SIPDP_CFG_PRACK_OFF)
-				up->rel100 = SIPDP_UA_100REL_SUPPORTED;
-		} else if (r->action != SIPDP_CFG_ACTION_ANSWER) {
-			continue;
-		} else if (r->answer.prack != SIPDP_CFG_PRACK_OFF) {
-			/* "required" is enforced per call (421 below): the
-			 * stack must still serve rules that only support it. */
-			up->rel100 = SIPDP_UA_100REL_SUPPORTED;
-		}
-		if (st->enabled) {
-			if (se == 0)
-				se = st->expires;
-			min_se = min_se == 0 ? st->min_se : SIPDP_MIN(min_se, st->min_se);
-		}
-	}
-	/* The stack's values only gate the protocol (Require: timer accepted,
-	 * 422 below the smallest Min-SE); each call is set from its rule. */
-	up->session_expires_s = se;
-	up->min_se_s = se != 0 ? SIPDP_MAX(min_se, 90u) : 0;
-	if (se != 0 && se < up->min_se_s)
-		up->session_expires_s = up->min_se_s;
-	up->refresher = SIPDP_UA_REFRESHER_DEFAULT;
-	memset(xp, 0, sizeof(*xp));
-	xp->max_subscriptions = cfg->limits.subscriptions_per_shard;
+	sipdp_call_xfer_params(cfg, up, xp);
 	xp->on_xfer = shard_on_xfer;
-	up->xfer = xp;
 	up->cb.on_confirmed = shard_on_confirmed;
 	up->cb.on_ext = shard_on_ext;
-}
-
-static void
-refuse(struct shard_worker *w, sipdp_handle_t dlg, uint16_t code, const char *extra,
-	uint32_t len)
-{
-	(void)sipdp_ua_reject(w->ua, dlg, code, sipdp_str_make(extra, len), w->now_us);
-}
-
-bool
-shard_xfer_incoming(struct shard_worker *w, const struct sipdp_ua_event *ev, int rule)
-{
-	/* At setup: the rule was matched in the snapshot in force now. */
-	const struct sipdp_cfg_rule *r = snap_rule(w->snap, rule);
-	const struct sipdp_msg *m = ev->msg;
-	const struct sipdp_cfg_session_timer *st;
-	bool req100, sup100;
-
-	if (r == NULL || m == NULL)
-		return false;
-	req100 = sipdp_msg_has_option(m, SIPDP_HDR_REQUIRE, SIPDP_STR("100rel"));
-	sup100 = req100 || sipdp_msg_has_option(m, SIPDP_HDR_SUPPORTED, SIPDP_STR("100rel"));
-	switch (r->answer.prack) {
-	case SIPDP_CFG_PRACK_OFF:
-		if (req100) {
-			/* RFC 3261 §8.2.2.3 */
-			static const char ex[] = "Unsupported: 100rel\r\n";
-
-			w->xc.sent_420++;
-			refuse(w, ev->dlg, 420, ex, sizeof(ex) - 1);
-			return true;
-		}
-		(void)sipdp_ua_rel100_off(w->ua, ev->dlg);
-		break;
-	case SIPDP_CFG_PRACK_REQUIRED:
-		if (!sup100) {
-			/* RFC 3262 §3 */
-			static const char ex[] = "Require: 100rel\r\n";
-
-			w->xc.sent_421++;
-			refuse(w, ev->dlg, 421, ex, sizeof(ex) - 1);
-			return true;
-		}
-		break;
-	default:
-		break;
-	}
-	st = &r->answer.session_timer;
-	if (!st->enabled) {
-		(void)sipdp_ua_session_timer(w->ua, ev->dlg, UINT32_MAX, SIPDP_UA_REFRESHER_DEFAULT);
-		return false;
-	}
-	if (m->first[SIPDP_HDR_SESSION_EXPIRES] &&
-	    sipdp_msg_has_option(m, SIPDP_HDR_SUPPORTED, SIPDP_STR("timer"))) {
-		struct sipdp_session_expires se;
-
-		/* RFC 4028 §9: too short for this rule, and the UAC can retry.
-		 * (Below the stack's smallest Min-SE the UA said 422 already.) */
-		if (sipdp_session_expires_parse(sipdp_msg_hdr_value(m, SIPDP_HDR_SESSION_EXPIRES),
-			    &se) == 0 && se.delta < st->min_se) {
-			char ex[32] = "Min-SE: ";
-			uint32_t n = 8;
-
-			n += sipdp_u32_to_dec(ex + n, st->min_se);
-			ex[n++] = '\r';
-			ex[n++] = '\n';
-			w->xc.sent_422++;
-			refuse(w, ev->dlg, 422, ex, n);
-			return true;
-		}
-	}
-	(void)sipdp_ua_session_timer(w->ua, ev->dlg, st->expires,
-		st->refresher == SIPDP_CFG_REFRESHER_UAC ? SIPDP_UA_REFRESHER_UAC :
-		st->refresher == SIPDP_CFG_REFRESHER_UAS ? SIPDP_UA_REFRESHER_UAS :
-		SIPDP_UA_REFRESHER_DEFAULT);
-	return false;
-}
-
-/* Next hop of a Refer-To target: its host must be an IP literal (the data
- * path has no resolver); no port means 5060. */
-static int
-target_dest(struct sipdp_str target, struct sipdp_tsx_dest *d)
-{
-	struct sipdp_uri u;
-	char host[SHARD_IPSTR];
-	struct sipdp_str h;
-
-	if (sipdp_uri_parse(target, &u) != 0)
-		return -EINVAL;
-	h = u.host;
-	if (u.host_type == SIPDP_HOST_IPV6 && h.len >= 2) {
-		h.p++;
-		h.len -= 2;
-	} else if (u.host_type != SIPDP_HOST_IPV4) {
-		return -EINVAL;
-	}
-	if (h.len >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, h.p, h.len);
-	host[h.len] = 0;
-	memset(d, 0, sizeof(*d));
-	d->transport = SIPDP_TSX_TP_UDP;
-	d->family = u.host_type == SIPDP_HOST_IPV6 ? AF_INET6 : AF_INET;
-	if (inet_pton(d->family, host, d->addr) != 1)
-		return -EINVAL;
-	d->port = u.port != 0 ? u.port : 5060;
-	return 0;
-}
-
-/* The rule's SDP for a new call of ours (@p fresh: another o= session id
- * than the call @p dlg), or again for @p dlg itself (a refresh repeats its
- * session description, the one shard_policy.c answered with). */
-static struct sipdp_str
-offer_sdp(struct shard_worker *w, const struct sipdp_cfg_rule *r, uint8_t local_id,
-	sipdp_handle_t dlg, bool fresh)
-{
-	const struct sipdp_shard *s = w->s;
-	uint64_t sid;
-	int n;
-
-	if (r == NULL || r->answer.sdp[0] == 0)
-		return SIPDP_STR_NULL;
-	if (local_id >= s->nb_local)
-		local_id = 0;
-	sid = ((uint64_t)w->idx << 48) ^ (dlg & 0xffffffffffffull);
-	if (fresh)
-		sid ^= 0x5846ull << 32;
-	n = sipdp_shard_sdp_expand(r->answer.sdp, s->local[local_id].ip,
-		s->p.cls->local[local_id].family, sid, sid, w->sdp, sizeof(w->sdp));
-	return n > 0 ? sipdp_str_make(w->sdp, (size_t)n) : SIPDP_STR_NULL;
-}
-
-static void
-on_refer(struct shard_worker *w, const struct sipdp_ua_xfer_event *ev)
-{
-	const struct sipdp_cfg_rule *r = rule_of(ev->app);
-	struct sipdp_ua_xfer_accept a;
-	struct sipdp_str sdp;
-
-	memset(&a, 0, sizeof(a));
-	if (r != NULL && r->has_transfer && r->transfer.on_refer == SIPDP_CFG_REFER_REJECT) {
-		(void)sipdp_ua_xfer_reject(w->ua, ev->xfer, 603, w->now_us);
-		return;
-	}
-	if (target_dest(ev->target, &a.dest) != 0) {
-		/* A host name: nothing on the data path resolves it. */
-		(void)sipdp_ua_xfer_reject(w->ua, ev->xfer, 603, w->now_us);
-		return;
-	}
-	a.has_dest = true;
-	sdp = offer_sdp(w, r, SHARD_APP_LOCAL(ev->app), ev->dlg, true);
-	if (sdp.len != 0) {
-		a.ctype = SIPDP_STR("application/sdp");
-		a.body = sdp;
-	}
-	/* The call to the target runs under the transferred call's rule, so
-	 * it holds its own reference on that snapshot (dropped by its
-	 * on_terminated); other app words (a generated call's) mean nothing
-	 * to the new call. */
-	a.app = SHARD_APP_IS_RULE(ev->app) ? ev->app : 0;
-	w->xc.refers_accepted++;
-	if (sipdp_ua_xfer_accept(w->ua, ev->xfer, &a, w->now_us, NULL) == 0 && a.app != 0) {
-		struct shard_snap *snap = SHARD_APP_SNAP(a.app);
-
-		__atomic_store_n(&snap->refs[w->idx].n, snap->refs[w->idx].n + 1,
-			__ATOMIC_RELAXED);
-	}
 }
 
 void
@@ -274,158 +34,31 @@ shard_on_xfer(void *user, const struct sipdp_ua_xfer_event *ev)
 		shard_gen_xfer(w, ev); /* a transfer of the calls: generator */
 		return;
 	}
-	switch (ev->type) {
-	case SIPDP_UA_XFER_EV_REFER:
-		on_refer(w, ev);
-		break;
-	case SIPDP_UA_XFER_EV_DONE:
-		/* Our auto transfer's outcome (counted by the UA); on success
-		 * the UA ends the call, and the transferee's INVITE with
-		 * Replaces ends the consultation at the target. Otherwise
-		 * the consultation (app) has no purpose left. */
-		if (ev->app != 0 && ev->result != SIPDP_UA_XFER_SUCCESS)
-			(void)sipdp_ua_bye(w->ua, ev->app, w->now_us);
-		break;
-	default:
-		/* REPLACES: the new INVITE goes through the policy like any
-		 * other and the UA ends the replaced call once it is
-		 * confirmed. ENDED, PROGRESS: counted by the UA. */
-		break;
-	}
-}
-
-/* Attended (RFC 5589 §7): call the target first; its dialog's application
- * data is the handle of the call to transfer, tagged SHARD_APP_CONSULT:
- * shard_xfer_answered then REFERs that call with Replaces naming the
- * consultation. */
-static void
-consult(struct shard_worker *w, sipdp_handle_t dlg, const struct sipdp_cfg_rule *r,
-	uint8_t local_id)
-{
-	struct sipdp_ua_invite inv;
-	struct sipdp_str sdp;
-	sipdp_handle_t c;
-
-	memset(&inv, 0, sizeof(inv));
-	inv.ruri = sipdp_str_cstr(r->transfer.auto_transfer.to);
-	inv.to = inv.ruri;
-	inv.from = sipdp_str_cstr(w->contact);
-	if (target_dest(inv.ruri, &inv.dest) != 0) {
-		w->xc.auto_refer_errors++;
-		return;
-	}
-	sdp = offer_sdp(w, r, local_id, dlg, true);
-	if (sdp.len != 0) {
-		inv.ctype = SIPDP_STR("application/sdp");
-		inv.body = sdp;
-	}
-	inv.app = SHARD_APP_CONSULT_MAKE(dlg);
-	if (sipdp_ua_invite(w->ua, &inv, w->now_us, &c) == 0)
-		w->xc.auto_consults++;
-	else
-		w->xc.auto_refer_errors++;
-}
-
-void
-shard_xfer_answered(void *user, const struct sipdp_ua_event *ev)
-{
-	struct shard_worker *w = user;
-	struct sipdp_ua_xfer_refer rf;
-	sipdp_handle_t x;
-
-	if (!(ev->app & SHARD_APP_CONSULT) || ev->fork || ev->retransmission)
-		return; /* not a consultation call */
-	memset(&rf, 0, sizeof(rf));
-	rf.consult = ev->dlg;
-	rf.bye = SIPDP_UA_XFER_BYE_ON_SUCCESS;
-	rf.app = ev->dlg;
-	if (sipdp_ua_xfer_refer(w->ua, SHARD_APP_CONSULT_DLG(ev->app), &rf, w->now_us, &x) == 0) {
-		w->xc.auto_refers++;
-		return;
-	}
-	/* The call to transfer is gone: the consultation has no purpose. */
-	w->xc.auto_refer_errors++;
-	(void)sipdp_ua_bye(w->ua, ev->dlg, w->now_us);
-}
-
-void
-shard_xfer_failed(void *user, const struct sipdp_ua_event *ev)
-{
-	struct shard_worker *w = user;
-
-	if ((ev->app & SHARD_APP_CONSULT) && !ev->fork)
-		w->xc.auto_refer_errors++; /* consultation refused: the call stays */
-}
-
-static void
-auto_refer(struct shard_worker *w, sipdp_handle_t dlg)
-{
-	struct sipdp_ua_dlg_info info;
-	const struct sipdp_cfg_rule *r;
-	struct sipdp_ua_xfer_refer rf;
-	sipdp_handle_t x;
-
-	if (sipdp_ua_dlg_info(w->ua, dlg, &info) != 0)
-		return; /* the call ended first */
-	r = rule_of(info.app);
-	if (r == NULL || !r->has_transfer || !r->transfer.has_auto)
-		return;
-	if (r->transfer.auto_transfer.mode == SIPDP_CFG_XFER_ATTENDED) {
-		consult(w, dlg, r, SHARD_APP_LOCAL(info.app));
-		return;
-	}
-	memset(&rf, 0, sizeof(rf));
-	rf.target = sipdp_str_cstr(r->transfer.auto_transfer.to);
-	rf.bye = SIPDP_UA_XFER_BYE_ON_SUCCESS;
-	if (sipdp_ua_xfer_refer(w->ua, dlg, &rf, w->now_us, &x) == 0)
-		w->xc.auto_refers++;
-	else
-		w->xc.auto_refer_errors++;
+	sipdp_call_xfer_event(&w->env, ev, w->now_us);
 }
 
 void
 shard_on_confirmed(void *user, const struct sipdp_ua_event *ev)
 {
 	struct shard_worker *w = user;
-	const struct sipdp_cfg_rule *r = rule_of(ev->app);
-	const struct sipdp_cfg_auto_transfer *at;
 
 	if (shard_bridge_event(w, ev))
 		return;
 	shard_gen_confirmed(w, ev);
-	if (r == NULL || !r->has_transfer || !r->transfer.has_auto)
-		return;
-	at = &r->transfer.auto_transfer;
-	if (at->after_ms == 0 ||
-	    sipdp_timer_start(w->wheel, w->now_us + (uint64_t)at->after_ms * 1000, ev->dlg,
-		    SHARD_XFER_KIND, NULL) != 0)
-		auto_refer(w, ev->dlg);
-}
-
-void
-shard_xfer_fire(struct shard_worker *w, const struct sipdp_timer_event *ev)
-{
-	auto_refer(w, ev->user);
+	sipdp_call_xfer_confirmed(&w->env, ev, w->now_us);
 }
 
 void
 shard_on_ext(void *user, const struct sipdp_ua_event *ev)
 {
 	struct shard_worker *w = user;
-	struct sipdp_str sdp;
 
 	if (shard_bridge_event(w, ev))
 		return;
 	if (ev->type != SIPDP_UA_EV_REFRESH_DUE)
 		return;
-	/* RFC 4028 §10: a re-INVITE refresh repeats the session's SDP. */
-	if (ev->app & SHARD_APP_GEN)
-		sdp = shard_gen_sdp(w, ev->app);
-	else
-		sdp = offer_sdp(w, rule_of(ev->app), SHARD_APP_LOCAL(ev->app), ev->dlg, false);
-	(void)sipdp_ua_reinvite(w->ua, ev->dlg, SIPDP_STR_NULL,
-		sdp.len ? SIPDP_STR("application/sdp") : SIPDP_STR_NULL, sdp,
-		SHARD_REF_REFRESH, w->now_us);
+	sipdp_call_policy_refresh(&w->env, ev,
+		(ev->app & SHARD_APP_GEN) ? shard_gen_sdp(w, ev->app) : SIPDP_STR_NULL, w->now_us);
 }
 
 void
@@ -433,6 +66,7 @@ shard_xfer_gauges(struct shard_worker *w)
 {
 	const struct sipdp_ua_stats *us = sipdp_ua_stats(w->ua);
 	const struct sipdp_ua_xfer_stats *xs = sipdp_ua_xfer_stats(w->ua);
+	const struct sipdp_call_xfer_stats *xc = &w->env.xs;
 
 	if (xs != NULL) {
 		w->st.refers_in = xs->refers_in;
@@ -442,16 +76,16 @@ shard_xfer_gauges(struct shard_worker *w)
 		w->st.notifies_sent = xs->notifies_out;
 		w->st.replaces_matched = xs->replaces_matched;
 	}
-	w->st.refers_accepted = w->xc.refers_accepted;
-	w->st.auto_refers = w->xc.auto_refers;
-	w->st.auto_consults = w->xc.auto_consults;
-	w->st.auto_refer_errors = w->xc.auto_refer_errors;
+	w->st.refers_accepted = xc->refers_accepted;
+	w->st.auto_refers = xc->auto_refers;
+	w->st.auto_consults = xc->auto_consults;
+	w->st.auto_refer_errors = xc->auto_refer_errors;
 	w->st.rel1xx_sent = us->rel1xx_out;
 	w->st.prack_received = us->prack_in;
 	w->st.prack_sent = us->prack_out;
-	w->st.sent_420 = us->sent_420 + w->xc.sent_420;
-	w->st.sent_421 = us->sent_421 + w->xc.sent_421;
-	w->st.sent_422 = us->sent_422 + w->xc.sent_422;
+	w->st.sent_420 = us->sent_420 + xc->sent_420;
+	w->st.sent_421 = us->sent_421 + xc->sent_421;
+	w->st.sent_422 = us->sent_422 + xc->sent_422;
 	w->st.session_refreshes = us->session_refreshes;
 	w->st.session_expiries = us->session_expiries;
 }

@@ -36,13 +36,14 @@
 #include <rte_mempool.h>
 #include <rte_ring.h>
 
+#include "sipdp_call_gen.h"
+#include "sipdp_call_policy.h"
 #include "sipdp_cfg.h"
 #include "sipdp_dp.h"
 #include "sipdp_msg.h"
 #include "sipdp_tsx.h"
 
 struct sipdp_shard;        /* the whole data path (opaque) */
-struct sipdp_shard_policy; /* compiled policy rules (opaque) */
 
 #define SIPDP_SHARD_MAX_WORKERS 64
 #define SIPDP_SHARD_MAX_RXQ     64
@@ -225,45 +226,21 @@ struct sipdp_shard_verdict {
 	uint8_t action;                 /**< enum sipdp_cfg_action; NONE when rule -1 */
 };
 
-/**
- * Compile the policy of @p cfg (regexes compiled once here; @p cfg must
- * outlive the policy). Cold. @return 0, -EINVAL (a regex does not compile:
- * logged), -ENOMEM.
+/*
+ * The call policy (rule matching, SDP templates) is lib/call's
+ * (sipdp_call_policy.h); these are its former names, kept for existing
+ * callers. Each worker matches with its own scratch on a policy the
+ * workers share.
  */
-int sipdp_shard_policy_create(const struct sipdp_cfg *cfg, struct sipdp_shard_policy **out);
-void sipdp_shard_policy_destroy(struct sipdp_shard_policy *p);
-
-/**
- * First rule matching a request (every set field must match: method,
- * Request-URI user exact / prefix / regex, Request-URI host
- * case-insensitive, From user, source network). @p family AF_INET or
- * AF_INET6, @p src the source address (network order, 4 or 16 bytes).
- * Regexes are PCRE2, JIT-compiled, matched on the user part in place (no
- * copy) with the caller's scratch; a match that exceeds the backtracking
- * limit (SIPDP_SHARD_REGEX_MATCH_LIMIT) counts as no match. Called by the
- * owning worker with its own scratch; the policy itself is shared.
- * @return the rule index, or -ENOENT when none matches.
- */
-struct sipdp_shard_policy_scratch;
-int sipdp_shard_policy_match(const struct sipdp_shard_policy *p, const struct sipdp_msg *m,
-	int family, const uint8_t *src, struct sipdp_shard_policy_scratch *scratch);
-
-/** Backtracking steps one regex match may take (PCRE2 match limit). */
-#define SIPDP_SHARD_REGEX_MATCH_LIMIT 100000u
-
-/** Per-thread state of sipdp_shard_policy_match(): one per worker, made
- *  at start (allocates). */
-int sipdp_shard_policy_scratch_create(struct sipdp_shard_policy_scratch **out);
-void sipdp_shard_policy_scratch_destroy(struct sipdp_shard_policy_scratch *s);
-
-/**
- * Expand an SDP template: ${local_ip}, ${ip_version} (IP4 / IP6),
- * ${session_id}, ${session_version}; anything else is copied as is.
- * @return bytes written (NUL added, not counted); -ENOSPC when @p cap is too
- *         small.
- */
-int sipdp_shard_sdp_expand(const char *tmpl, const char *local_ip, int family,
-	uint64_t session_id, uint64_t session_version, char *out, uint32_t cap);
+#define sipdp_shard_policy                 sipdp_call_policy
+#define sipdp_shard_policy_scratch         sipdp_call_policy_scratch
+#define sipdp_shard_policy_create          sipdp_call_policy_create
+#define sipdp_shard_policy_destroy         sipdp_call_policy_destroy
+#define sipdp_shard_policy_match           sipdp_call_policy_match
+#define sipdp_shard_policy_scratch_create  sipdp_call_policy_scratch_create
+#define sipdp_shard_policy_scratch_destroy sipdp_call_policy_scratch_destroy
+#define sipdp_shard_sdp_expand             sipdp_call_sdp_expand
+#define SIPDP_SHARD_REGEX_MATCH_LIMIT      SIPDP_CALL_REGEX_MATCH_LIMIT
 
 /* ----------------------------------------------------------- data path */
 
@@ -398,31 +375,17 @@ void sipdp_shard_obs_print(const struct sipdp_shard *s, FILE *f);
 
 /* ------------------------------------------------- calls: (generator) */
 
-/**
- * Setup-time histogram: values (microseconds) in log2 groups of 8 linear
- * sub-buckets, so any value is kept within 12.5 %. Fixed size, no
- * allocation per call; one per worker, merged for reports.
+/*
+ * The generator itself and its setup-time histogram are lib/call's
+ * (sipdp_call_gen.h); these are their former names, kept for existing
+ * callers.
  */
-#define SIPDP_SHARD_HIST_SUB     8
-#define SIPDP_SHARD_HIST_BUCKETS (SIPDP_SHARD_HIST_SUB * 62)
-
-struct sipdp_shard_hist {
-	uint64_t count;
-	uint64_t b[SIPDP_SHARD_HIST_BUCKETS];
-};
-
-/** Record @p v. Owning worker. */
-void sipdp_shard_hist_add(struct sipdp_shard_hist *h, uint64_t v);
-
-/** Add @p src into @p dst (relaxed loads of @p src: a live worker's). */
-void sipdp_shard_hist_merge(struct sipdp_shard_hist *dst, const struct sipdp_shard_hist *src);
-
-/**
- * The value under which @p permille of the recorded values fall (the
- * lowest value of the bucket holding that rank, so exact for values < 8
- * and at most 12.5 % low above). @return 0 when empty.
- */
-uint64_t sipdp_shard_hist_percentile(const struct sipdp_shard_hist *h, unsigned permille);
+#define SIPDP_SHARD_HIST_SUB        SIPDP_CALL_HIST_SUB
+#define SIPDP_SHARD_HIST_BUCKETS    SIPDP_CALL_HIST_BUCKETS
+#define sipdp_shard_hist            sipdp_call_hist
+#define sipdp_shard_hist_add        sipdp_call_hist_add
+#define sipdp_shard_hist_merge      sipdp_call_hist_merge
+#define sipdp_shard_hist_percentile sipdp_call_hist_percentile
 
 /**
  * Next hop of the calls: target: the host of @p uri (an IPv4 or IPv6
@@ -436,9 +399,9 @@ uint64_t sipdp_shard_hist_percentile(const struct sipdp_shard_hist *h, unsigned 
  */
 int sipdp_shard_gen_dest(const char *uri, struct sipdp_tsx_dest *d);
 
-#define SIPDP_SHARD_GEN_STATUS 8 /**< distinct failure statuses counted */
-#define SIPDP_SHARD_GEN_NO_STATUS 0xffffu /**< in xfer_status[]: failed without a SIP
-					     status (REFER not sent, subscription ended) */
+#define SIPDP_SHARD_GEN_STATUS SIPDP_CALL_GEN_STATUS /**< distinct failure statuses counted */
+#define SIPDP_SHARD_GEN_NO_STATUS SIPDP_CALL_GEN_NO_STATUS /**< in xfer_status[]: failed without
+					     a SIP status (REFER not sent, subscription ended) */
 
 /** The generator's report, merged over the workers. */
 struct sipdp_shard_calls {

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shard_pvt.h"
+#include "call_policy_pvt.h"
 
 /* Header lines of a reject, built once. The UA writes the standard reason
  * phrase; a configured one goes in an RFC 3326 Reason header so the peer
  * still sees it. */
 static void
-reject_extra(const struct sipdp_cfg_rule *cr, struct shard_rule *r)
+reject_extra(const struct sipdp_cfg_rule *cr, struct call_rule *r)
 {
 	const struct sipdp_cfg_reject *rj = &cr->reject;
 	int n = 0;
@@ -32,25 +32,35 @@ reject_extra(const struct sipdp_cfg_rule *cr, struct shard_rule *r)
 }
 
 int
-sipdp_shard_policy_create(const struct sipdp_cfg *cfg, struct sipdp_shard_policy **out)
+sipdp_call_policy_create_err(const struct sipdp_cfg *cfg, struct sipdp_call_policy **out,
+	char *err, size_t cap)
 {
-	struct sipdp_shard_policy *p;
+	struct sipdp_call_policy *p;
 
+	if (err != NULL && cap != 0)
+		err[0] = 0;
 	if (cfg == NULL || out == NULL || cfg->nb_rules > SIPDP_CFG_MAX_RULES)
 		return -EINVAL;
-	p = calloc(1, sizeof(*p));
+	/* Aligned to 64 and below 2^48: a call's application word may hold
+	 * its address with the rule index in the low 6 bits. */
+	p = aligned_alloc(64, sizeof(*p));
 	if (p == NULL)
 		return -ENOMEM;
+	memset(p, 0, sizeof(*p));
+	if (((uintptr_t)p >> 48) != 0) {
+		free(p);
+		return -ENOMEM;
+	}
 	p->cfg = cfg;
 	p->mctx = pcre2_match_context_create(NULL);
 	if (p->mctx == NULL) {
 		free(p);
 		return -ENOMEM;
 	}
-	pcre2_set_match_limit(p->mctx, SIPDP_SHARD_REGEX_MATCH_LIMIT);
+	pcre2_set_match_limit(p->mctx, SIPDP_CALL_REGEX_MATCH_LIMIT);
 	for (uint16_t i = 0; i < cfg->nb_rules; i++) {
 		const struct sipdp_cfg_match *mt = &cfg->rules[i].match;
-		struct shard_rule *r = &p->rules[i];
+		struct call_rule *r = &p->rules[i];
 		const char *h = mt->ruri_host;
 		size_t hl = strlen(h);
 
@@ -66,16 +76,17 @@ sipdp_shard_policy_create(const struct sipdp_cfg *cfg, struct sipdp_shard_policy
 		reject_extra(&cfg->rules[i], r);
 		snprintf(r->contact, sizeof(r->contact), "<%s>", cfg->rules[i].redirect.contact);
 		if (mt->ruri_user_regex[0] != 0) {
-			int err;
+			int code;
 			PCRE2_SIZE at;
 
 			r->re = pcre2_compile((PCRE2_SPTR)mt->ruri_user_regex, PCRE2_ZERO_TERMINATED,
-				0, &err, &at, NULL);
+				0, &code, &at, NULL);
 			if (r->re == NULL) {
-				SHARD_LOG(ERR, "policy[%u]: regex does not compile (error %d at %zu)\n",
-					i, err, (size_t)at);
+				if (err != NULL && cap != 0)
+					snprintf(err, cap, "policy[%u]: regex does not compile "
+						"(error %d at %zu)", i, code, (size_t)at);
 				p->nb_rules = i;
-				sipdp_shard_policy_destroy(p);
+				sipdp_call_policy_destroy(p);
 				return -EINVAL;
 			}
 			/* Without a JIT on this CPU the interpreter matches:
@@ -89,8 +100,14 @@ sipdp_shard_policy_create(const struct sipdp_cfg *cfg, struct sipdp_shard_policy
 	return 0;
 }
 
+int
+sipdp_call_policy_create(const struct sipdp_cfg *cfg, struct sipdp_call_policy **out)
+{
+	return sipdp_call_policy_create_err(cfg, out, NULL, 0);
+}
+
 void
-sipdp_shard_policy_destroy(struct sipdp_shard_policy *p)
+sipdp_call_policy_destroy(struct sipdp_call_policy *p)
 {
 	if (p == NULL)
 		return;
@@ -100,10 +117,16 @@ sipdp_shard_policy_destroy(struct sipdp_shard_policy *p)
 	free(p);
 }
 
-int
-sipdp_shard_policy_scratch_create(struct sipdp_shard_policy_scratch **out)
+const struct sipdp_cfg *
+sipdp_call_policy_cfg(const struct sipdp_call_policy *p)
 {
-	struct sipdp_shard_policy_scratch *sc = calloc(1, sizeof(*sc));
+	return p->cfg;
+}
+
+int
+sipdp_call_policy_scratch_create(struct sipdp_call_policy_scratch **out)
+{
+	struct sipdp_call_policy_scratch *sc = calloc(1, sizeof(*sc));
 
 	if (sc == NULL)
 		return -ENOMEM;
@@ -118,7 +141,7 @@ sipdp_shard_policy_scratch_create(struct sipdp_shard_policy_scratch **out)
 }
 
 void
-sipdp_shard_policy_scratch_destroy(struct sipdp_shard_policy_scratch *sc)
+sipdp_call_policy_scratch_destroy(struct sipdp_call_policy_scratch *sc)
 {
 	if (sc == NULL)
 		return;
