@@ -54,28 +54,7 @@ calls:
   total: $total
   hold_ms: 0
   prack: off"
-	rm -f "$dir/memif.sock"
-	start $NS_A sipdp-bench-a 1 0 ""
-	pid_a=$last_pid
-	wait_ready "$dir/sipdp-bench-a.log" "$pid_a"
-	start $NS_B sipdp-bench-b 0 1 "--exit-when-done"
-	pid_b=$last_pid
-	wait_ready "$dir/sipdp-bench-b.log" "$pid_b"
-	for _ in $(seq 1 $((RUN_TIMEOUT * 10))); do
-		kill -0 "$pid_b" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid_b" 2>/dev/null && kill -TERM "$pid_b"
-	wait "$pid_b" || true
-	pid_b=""
-	# Let A's last BYEs cross before it stops (its counters are final).
-	sleep 1
-	kill -TERM "$pid_a"
-	wait "$pid_a" || true
-	pid_a=""
-	la="$dir/sipdp-bench-a.log"
-	lb="$dir/sipdp-bench-b.log"
-	grep -q "final counters" "$la" || { echo "rate $rate: A did not stop cleanly:"; tail -n 5 "$la"; }
+	A_LINGER_S=1 run_pair "$rate"
 	line=$(grep "calls: attempted" "$lb" | tail -n 1 || true)
 	[ -n "$line" ] || { tail -n 30 "$lb" >&2; die "rate $rate: no calls: summary"; }
 	att=$(stat_of "$lb" gen_attempted)

@@ -60,25 +60,7 @@ calls:
     t=0 0
     m=audio 4000 RTP/AVP 0"
 	subs_limit "$dir/sipdp-bench-b.yaml"
-	rm -f "$dir/memif.sock"
-	start $NS_A sipdp-bench-a 1 0 ""
-	pid_a=$last_pid
-	wait_ready "$dir/sipdp-bench-a.log" "$pid_a"
-	start $NS_B sipdp-bench-b 0 1 "--exit-when-done"
-	pid_b=$last_pid
-	wait_ready "$dir/sipdp-bench-b.log" "$pid_b"
-	for _ in $(seq 1 $((RUN_TIMEOUT * 10))); do
-		kill -0 "$pid_b" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid_b" 2>/dev/null && kill -TERM "$pid_b"
-	wait "$pid_b" || true
-	pid_b=""
-	kill -TERM "$pid_a"
-	wait "$pid_a" || true
-	pid_a=""
-	la="$dir/sipdp-bench-a.log"
-	lb="$dir/sipdp-bench-b.log"
+	run_pair "$rate"
 	line=$(grep "calls: attempted" "$lb" | tail -n 1 || true)
 	[ -n "$line" ] || { tail -n 30 "$lb" >&2; die "rate $rate: no calls: summary"; }
 	ans=$(stat_of "$lb" gen_answered)

@@ -150,6 +150,38 @@ trap 'rc=$?; [ $rc = 0 ] && [ "$crashes" != 0 ] && rc=3; cleanup; exit $rc' EXIT
 mhz=$(awk -F: '/^cpu MHz/ { printf "%d", $2; exit }' /proc/cpuinfo)
 [ -n "$mhz" ] || mhz=2000
 
+# One run: A, then B (--exit-when-done), B waited for (bounded by
+# RUN_TIMEOUT), A stopped; sets la and lb (the logs) and says if either
+# crashed. Every mode runs its rates through this.
+run_pair() { # $1 rate (for messages)
+	local rc_a=0 rc_b=0
+
+	rm -f "$dir/memif.sock"
+	start $NS_A sipdp-bench-a 1 0 ""
+	pid_a=$last_pid
+	wait_ready "$dir/sipdp-bench-a.log" "$pid_a"
+	start $NS_B sipdp-bench-b 0 1 "--exit-when-done"
+	pid_b=$last_pid
+	wait_ready "$dir/sipdp-bench-b.log" "$pid_b"
+	for _ in $(seq 1 $((RUN_TIMEOUT * 10))); do
+		kill -0 "$pid_b" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid_b" 2>/dev/null && kill -TERM "$pid_b"
+	wait "$pid_b" || rc_b=$?
+	pid_b=""
+	# A's last answers cross before it stops (its counters are final);
+	# A may have died already (SIGSEGV): then the TERM finds nothing.
+	sleep "${A_LINGER_S:-0}"
+	kill -TERM "$pid_a" 2>/dev/null || true
+	wait "$pid_a" || rc_a=$?
+	pid_a=""
+	la="$dir/sipdp-bench-a.log"
+	lb="$dir/sipdp-bench-b.log"
+	crash_check "$1" A "$rc_a" "$la"
+	crash_check "$1" B "$rc_b" "$lb"
+}
+
 per_call() { # $1 ns, $2 calls: cycles per call at the TSC rate
 	local ns=${1:-0} calls=${2:-0}
 
@@ -197,31 +229,7 @@ for rate in "${rates[@]}"; do
   total: $total
   hold_ms: 0
   prack: off"
-	rm -f "$dir/memif.sock"
-	start $NS_A sipdp-bench-a 1 0 ""
-	pid_a=$last_pid
-	wait_ready "$dir/sipdp-bench-a.log" "$pid_a"
-	start $NS_B sipdp-bench-b 0 1 "--exit-when-done"
-	pid_b=$last_pid
-	wait_ready "$dir/sipdp-bench-b.log" "$pid_b"
-	# Bounded: the generator exits when done; past RUN_TIMEOUT it is stopped.
-	for _ in $(seq 1 $((RUN_TIMEOUT * 10))); do
-		kill -0 "$pid_b" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid_b" 2>/dev/null && kill -TERM "$pid_b"
-	rc_b=0
-	wait "$pid_b" || rc_b=$?
-	pid_b=""
-	# A may have died already (SIGSEGV): then the TERM finds nothing.
-	kill -TERM "$pid_a" 2>/dev/null || true
-	rc_a=0
-	wait "$pid_a" || rc_a=$?
-	pid_a=""
-	la="$dir/sipdp-bench-a.log"
-	lb="$dir/sipdp-bench-b.log"
-	crash_check "$rate" A "$rc_a" "$la"
-	crash_check "$rate" B "$rc_b" "$lb"
+	run_pair "$rate"
 	line=$(grep "calls: attempted" "$lb" | tail -n 1 || true)
 	[ -n "$line" ] || { tail -n 30 "$lb" >&2; die "rate $rate: no calls: summary"; }
 	att=$(stat_of "$lb" gen_attempted)

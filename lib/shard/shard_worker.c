@@ -323,6 +323,7 @@ rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 
 	n = rte_eth_rx_burst(s->p.port_id, q, pkts, SHARD_BURST);
 	w->ovl_caught += n < SHARD_BURST;
+	w->ovl_full += n == SHARD_BURST;
 	if (n == 0)
 		return 0;
 	w->st.rx_pkts += n;
@@ -378,24 +379,20 @@ cpu_gauges(struct shard_worker *w, uint64_t t0, uint64_t now)
  * up: additive steps that settle where the accepted load is what the
  * worker can carry, instead of letting the retransmissions of calls it
  * cannot take pile up and collapse its goodput. Calls already taken are
- * never shed (lib/tsx). */
+ * never shed (lib/tsx). A window with no full burst (idle, link down: no
+ * RX poll at all) is never behind: a memif port waiting for its peer
+ * must not start shedding (sipdp_call_overload_step()). */
 static void
 overload_window(struct shard_worker *w)
 {
 	const struct sipdp_cfg_overload *o = &w->snap->cfg->overload;
-	uint8_t shed = w->shed_pct;
-	bool behind = w->ovl_caught == 0;
+	uint8_t shed;
 
 	if (w->now_us < w->ovl_next_us)
 		return;
 	w->ovl_next_us = w->now_us + (uint64_t)(o->window_ms ? o->window_ms : 20) * 1000;
-	w->ovl_caught = 0;
-	if (!o->enabled)
-		shed = 0;
-	else if (behind)
-		shed = (uint8_t)(shed > 90 ? 100 : shed + 10);
-	else
-		shed = (uint8_t)(shed < 5 ? 0 : shed - 5);
+	shed = o->enabled ? sipdp_call_overload_step(w->shed_pct, w->ovl_full, w->ovl_caught) : 0;
+	w->ovl_caught = w->ovl_full = 0;
 	if (shed > w->shed_pct)
 		w->st.overload_raises++;
 	if (shed != w->shed_pct) {
@@ -472,6 +469,7 @@ shard_worker_main(void *arg)
 			n = rte_ring_sc_dequeue_burst_elem(s->ring[src][w->idx], rx, sizeof(rx[0]),
 				SHARD_BURST, NULL);
 			w->ovl_caught += n < SHARD_BURST;
+			w->ovl_full += n == SHARD_BURST;
 			w->st.handoff_in += n;
 			for (unsigned i = 0; i < n; i++)
 				deliver(w, &rx[i]);

@@ -1114,6 +1114,20 @@ test_refer_before_callers_ack_offer_waits(void)
 	teardown();
 }
 
+/* The overload step: behind only with full bursts and no short poll; a
+ * window with no poll at all (link down, descheduled) never raises it. */
+static void
+test_overload_step_rises_only_when_behind(void)
+{
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(0, 50, 0), 10);
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(95, 50, 0), 100);
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(100, 50, 0), 100);
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(0, 0, 0), 0);   /* no poll: link down */
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(40, 0, 0), 35);
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(40, 50, 1), 35); /* caught up once */
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(3, 0, 900), 0);
+}
+
 static struct sipdp_test_case cases[] = {
 	{ "basic_call_bye_from_a_topology_hidden", test_basic_call_bye_from_a },
 	{ "bye_from_b_ends_a", test_bye_from_b },
@@ -1143,6 +1157,7 @@ static struct sipdp_test_case cases[] = {
 	{ "refer_passed_to_other_leg_notify_carried_back", test_refer_passed_to_other_leg },
 	{ "attended_transfer_joined_on_box_no_invite_out", test_attended_joined_on_box },
 	{ "refer_before_callers_ack_offer_waits", test_refer_before_callers_ack_offer_waits },
+	{ "overload_step_rises_only_when_behind", test_overload_step_rises_only_when_behind },
 	{ NULL, NULL }
 };
 
