@@ -105,8 +105,11 @@ sipdp_call_target_state(const struct sipdp_call *c, const struct sipdp_cfg_targe
 }
 
 uint8_t
-sipdp_call_overload_step(uint8_t shed_pct, uint32_t full_polls, uint32_t short_polls)
+sipdp_call_overload_step(uint8_t shed_pct, uint32_t full_polls, uint32_t short_polls,
+	uint32_t busy_polls)
 {
+	if (busy_polls == 0)
+		return 0;
 	if (full_polls != 0 && short_polls == 0)
 		return (uint8_t)(shed_pct > 90 ? 100 : shed_pct + 10);
 	return (uint8_t)(shed_pct < 5 ? 0 : shed_pct - 5);

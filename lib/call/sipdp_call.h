@@ -192,12 +192,14 @@ int sipdp_call_target_state(const struct sipdp_call *c, const struct sipdp_cfg_t
  * Overload control, one window of a worker: the share of new INVITEs to
  * shed next (for sipdp_tsx_set_shedding()), from the share shed now and
  * the window's RX polls: @p full_polls came back with a full burst,
- * @p short_polls with less (empty included). Behind — full bursts and not
- * one short poll: the worker never caught up — raises it by 10 points;
- * any other window lowers it by 5. A window without a full burst (idle,
- * link down, no poll at all while descheduled) is never behind.
+ * @p short_polls with less (empty included), @p busy_polls with at least
+ * one packet. Behind — full bursts and not one short poll: the worker
+ * never caught up — raises it by 10 points; a window in which nothing
+ * arrived (idle, link down, not polled) ends shedding at once: there is
+ * nothing to shed; any other window lowers it by 5.
  */
-uint8_t sipdp_call_overload_step(uint8_t shed_pct, uint32_t full_polls, uint32_t short_polls);
+uint8_t sipdp_call_overload_step(uint8_t shed_pct, uint32_t full_polls, uint32_t short_polls,
+				 uint32_t busy_polls);
 
 /** Print the counters, the targets and every bridge. Cold path. @return 0, -EIO. */
 int sipdp_call_dump(const struct sipdp_call *c, FILE *f);

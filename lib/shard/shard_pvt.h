@@ -153,7 +153,7 @@ struct shard_worker {
 	struct sipdp_call *call;     /* this UA's bridges */
 	uint32_t bridge_pins;        /* snapshot references held by live bridges */
 	/* overload control (shard_worker.c): this window's short polls */
-	uint32_t ovl_caught, ovl_full;
+	uint32_t ovl_caught, ovl_full, ovl_busy;
 	uint64_t ovl_next_us;
 	uint8_t shed_pct;
 	/* The call policy's environment (lib/call): the UA, the wheel, the

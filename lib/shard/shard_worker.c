@@ -324,6 +324,7 @@ rx_queue(struct shard_worker *w, uint16_t q, uint64_t tsc)
 	n = rte_eth_rx_burst(s->p.port_id, q, pkts, SHARD_BURST);
 	w->ovl_caught += n < SHARD_BURST;
 	w->ovl_full += n == SHARD_BURST;
+	w->ovl_busy += n != 0;
 	if (n == 0)
 		return 0;
 	w->st.rx_pkts += n;
@@ -391,8 +392,9 @@ overload_window(struct shard_worker *w)
 	if (w->now_us < w->ovl_next_us)
 		return;
 	w->ovl_next_us = w->now_us + (uint64_t)(o->window_ms ? o->window_ms : 20) * 1000;
-	shed = o->enabled ? sipdp_call_overload_step(w->shed_pct, w->ovl_full, w->ovl_caught) : 0;
-	w->ovl_caught = w->ovl_full = 0;
+	shed = o->enabled ? sipdp_call_overload_step(w->shed_pct, w->ovl_full, w->ovl_caught,
+		w->ovl_busy) : 0;
+	w->ovl_caught = w->ovl_full = w->ovl_busy = 0;
 	if (shed > w->shed_pct)
 		w->st.overload_raises++;
 	if (shed != w->shed_pct) {
@@ -470,6 +472,7 @@ shard_worker_main(void *arg)
 				SHARD_BURST, NULL);
 			w->ovl_caught += n < SHARD_BURST;
 			w->ovl_full += n == SHARD_BURST;
+			w->ovl_busy += n != 0;
 			w->st.handoff_in += n;
 			for (unsigned i = 0; i < n; i++)
 				deliver(w, &rx[i]);

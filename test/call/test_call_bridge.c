@@ -1119,13 +1119,14 @@ test_refer_before_callers_ack_offer_waits(void)
 static void
 test_overload_step_rises_only_when_behind(void)
 {
-	CU_ASSERT_EQUAL(sipdp_call_overload_step(0, 50, 0), 10);
-	CU_ASSERT_EQUAL(sipdp_call_overload_step(95, 50, 0), 100);
-	CU_ASSERT_EQUAL(sipdp_call_overload_step(100, 50, 0), 100);
-	CU_ASSERT_EQUAL(sipdp_call_overload_step(0, 0, 0), 0);   /* no poll: link down */
-	CU_ASSERT_EQUAL(sipdp_call_overload_step(40, 0, 0), 35);
-	CU_ASSERT_EQUAL(sipdp_call_overload_step(40, 50, 1), 35); /* caught up once */
-	CU_ASSERT_EQUAL(sipdp_call_overload_step(3, 0, 900), 0);
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(0, 50, 0, 50), 10);
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(95, 50, 0, 50), 100);
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(100, 50, 0, 50), 100);
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(0, 0, 0, 0), 0);     /* no poll: link down */
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(100, 0, 0, 0), 0);   /* nothing came: no shedding */
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(40, 0, 900, 0), 0);  /* idle */
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(40, 50, 1, 51), 35); /* caught up once */
+	CU_ASSERT_EQUAL(sipdp_call_overload_step(3, 0, 900, 10), 0);
 }
 
 static struct sipdp_test_case cases[] = {
