@@ -82,6 +82,7 @@ struct shard_tcp {
 	struct sipdp_ctl *ctl;
 	struct sipdp_msg *msg;          /* scratch: owner of a framed message */
 	uint64_t iter;
+	bool closed_since_snap;         /* a close was counted: publish it this round */
 	int nb_listen;
 	struct shard_tcp_ctr ctr;       /* control lcore writes */
 	/* Copies for telemetry, which runs on its own thread: the control
@@ -282,6 +283,7 @@ tcp_on_closed(void *arg, uint32_t conn_id, enum sipdp_ctl_close_reason why)
 	struct shard_tcp_msg tm;
 
 	shard_ctl_log_close(s, conn_id, why);
+	t->closed_since_snap = true;
 	for (unsigned i = 0; i < TCP_WATCH_N && t->n_watch != 0; i++) {
 		struct tcp_watch *e = &t->watch[i];
 		struct rte_mbuf *m = e->m;
@@ -402,8 +404,13 @@ shard_tcp_control_poll(struct sipdp_shard *s)
 		}
 		work += (int)n;
 	}
-	if (work != 0 || (t->iter & 255) == 0)
+	/* A close at a deadline or the idle timeout is no "work" of this
+	 * round, but whoever saw the connection go may read the counter next:
+	 * publish it now, not up to 256 rounds later. */
+	if (work != 0 || (t->iter & 255) == 0 || t->closed_since_snap) {
+		t->closed_since_snap = false;
 		tcp_snapshot(t);
+	}
 	t->iter++;
 	return work;
 }

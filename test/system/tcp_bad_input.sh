@@ -23,7 +23,13 @@ probe() { # LABEL COUNTER DELTA PROBE-ARGS...
 	before=$(tel_ctl "$ctr")
 	out=$(peer_py probe "$@" 2>&1); local rc=$?
 	echo "$out"
-	after=$(tel_ctl "$ctr")
+	# The control lcore publishes its counters to telemetry as it goes:
+	# one the client just saw happen may land a moment later (bounded).
+	for _ in $(seq 1 50); do
+		after=$(tel_ctl "$ctr")
+		[ $((after - before)) -ge "$want" ] && break
+		sleep 0.1
+	done
 	check "$label" '[ $rc = 0 ] && [ $((after - before)) -ge '"$want"' ]'
 	echo "     $ctr: $before -> $after"
 }
