@@ -97,6 +97,8 @@ struct call_bridge {
 	uint8_t xfer_leg;       /* the leg that referred */
 	uint8_t attempt;        /* B-leg attempts so far (wraps; compared for equality) */
 	uint8_t redirects;      /* 3xx followed by this call */
+	uint8_t join_leg;       /* attended join: the slot the other call's remaining
+				   leg came from (packed here, not beside join: no padding) */
 	uint16_t best_status;   /* the failure A gets when no target answers */
 	uint16_t cur_target;    /* index in route->targets of the attempt */
 	const struct sipdp_cfg_bridge *route;
@@ -107,7 +109,6 @@ struct call_bridge {
 	sipdp_handle_t setup;   /* setup buffer, or invalid */
 	sipdp_handle_t xfer;    /* the UA's transfer record (transferee role) */
 	sipdp_handle_t join;    /* attended join: the other call's bridge */
-	uint8_t join_leg;       /* ... and the slot its remaining leg came from */
 	sipdp_handle_t xfer_bye; /* attended join done: the transferor's referring
 				    dialog, ended once its transfer record is (after
 				    the final NOTIFY), or when this call ends first */
